@@ -1,0 +1,10 @@
+DROP TABLE audit_log;
+DROP FUNCTION audit_log_append_only();
+DROP TABLE signin_throttle;
+DROP TABLE sessions;
+DROP TABLE project_members;
+DROP TABLE projects;
+DROP TABLE declarations;
+DROP TABLE training_records;
+DROP TABLE platform_roles;
+DROP TABLE people;

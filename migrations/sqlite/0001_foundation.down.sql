@@ -1,0 +1,12 @@
+DROP TRIGGER audit_log_no_delete;
+DROP TRIGGER audit_log_no_update;
+DROP TABLE audit_log;
+DROP TABLE signin_throttle;
+DROP INDEX sessions_person;
+DROP TABLE sessions;
+DROP TABLE project_members;
+DROP TABLE projects;
+DROP TABLE declarations;
+DROP TABLE training_records;
+DROP TABLE platform_roles;
+DROP TABLE people;

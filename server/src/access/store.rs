@@ -1,0 +1,89 @@
+//! Loads the facts of an access decision, decides, and audits the decision (law 2, law 5).
+//! Fails closed: when the decision cannot be recorded, access is not granted.
+
+use super::domain::{self, Denial, Facts, PlatformAction, ProjectAction};
+use super::{PlatformAccess, ProjectAccess};
+use crate::accounts::store as accounts;
+use crate::accreditation::store as accreditation;
+use crate::audit::{Actor, AuditEvent, Outcome};
+use crate::clock::Clock;
+use crate::db::{Db, StoreError};
+use crate::projects::store as projects;
+use policy::AccessPolicy;
+use serde_json::json;
+
+/// The outcome of an authorisation attempt.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthoriseError {
+    /// Denied, and the denial is audited.
+    #[error("{0}")]
+    Denied(Denial),
+    /// The facts could not be read or the decision not recorded.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+async fn audit_decision(
+    db: &Db,
+    clock: &dyn Clock,
+    person_id: i64,
+    object: String,
+    action: &'static str,
+    result: &Result<(), Denial>,
+) -> Result<(), StoreError> {
+    let event = match result {
+        Ok(()) => AuditEvent::new(Actor::Person(person_id), "access.decision", object, Outcome::Success)
+            .with_details(json!({"action": action})),
+        Err(denial) => AuditEvent::new(Actor::Person(person_id), "access.decision", object, Outcome::Denied)
+            .with_details(json!({"action": action, "reason": denial.code(), "message": denial.to_string()})),
+    };
+    crate::audit::store::record(db, clock.now(), &event).await?;
+    Ok(())
+}
+
+/// Decides whether `person_id` (whose session has or has not completed MFA) may take `action`
+/// in `project_id` now, records the decision, and returns the capability when allowed.
+pub async fn authorise_project(
+    db: &Db,
+    clock: &dyn Clock,
+    policy: &AccessPolicy,
+    person_id: i64,
+    mfa: bool,
+    project_id: i64,
+    action: ProjectAction,
+) -> Result<ProjectAccess, AuthoriseError> {
+    let auth = accounts::auth_by_id(db, person_id).await?;
+    let (training, declarations) = accreditation::of_person(db, person_id).await?;
+    let facts = Facts {
+        person_id,
+        mfa,
+        active: auth.as_ref().is_some_and(|a| a.active),
+        training,
+        declarations,
+        project: projects::project(db, project_id).await?,
+        memberships: projects::memberships(db, project_id, person_id).await?,
+    };
+    let today = clock.now().date();
+    let result = domain::decide(&facts, action, today, policy).await;
+    audit_decision(db, clock, person_id, format!("project:{project_id}"), action.as_str(), &result).await?;
+    result.map_err(AuthoriseError::Denied)?;
+    Ok(ProjectAccess { person_id, project_id, action })
+}
+
+/// Decides a platform-wide action, records the decision, and returns the capability when allowed.
+pub async fn authorise_platform(
+    db: &Db,
+    clock: &dyn Clock,
+    policy: &AccessPolicy,
+    person_id: i64,
+    mfa: bool,
+    action: PlatformAction,
+) -> Result<PlatformAccess, AuthoriseError> {
+    let auth = accounts::auth_by_id(db, person_id).await?;
+    let roles = accounts::roles_of(db, person_id).await?;
+    let active = auth.as_ref().is_some_and(|a| a.active);
+    let result = domain::decide_platform(person_id, mfa, active, &roles, action, policy).await;
+    audit_decision(db, clock, person_id, "platform".to_string(), action.as_str(), &result).await?;
+    result.map_err(AuthoriseError::Denied)?;
+    Ok(PlatformAccess { person_id, action })
+}

@@ -1,0 +1,743 @@
+//! Sign-in (password, then TOTP, with enrolment at first sign-in), sign-out, the home page,
+//! and the administrators' pages for people and their accreditation. Handlers parse, call the
+//! store, and render; the rules live in `domain.rs` and `store.rs`.
+
+use super::domain::{
+    CodeRejection, DisplayName, NewPassword, PlatformRole, Stage, ThrottlePolicy, TotpSecret, Username, verify_password,
+};
+use super::session::PERSON_KEY;
+use super::store::{self, Creator, NewPerson, Reset};
+use crate::access::store::authorise_platform;
+use crate::access::{PlatformAccess, PlatformAction};
+use crate::accreditation::domain::{
+    self as accreditation, Declaration, Training, format_date, parse_course, parse_date,
+};
+use crate::accreditation::store::{self as accreditation_store, Recorder};
+use crate::clock::to_millis;
+use crate::projects::domain::{Membership, Project};
+use crate::web::AppState;
+use crate::web::auth::{CSRF_KEY, SIGNED_IN_AT_KEY, STAGE_KEY, SignedIn, csrf_token, session_state};
+use crate::web::error::{AppError, ValidForm, parse_id};
+use crate::web::pages::Chrome;
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use std::sync::OnceLock;
+use tower_sessions::Session;
+
+/// The routes of this area.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/signin", get(signin_page).post(signin))
+        .route("/signin/code", get(code_page).post(code))
+        .route("/signin/enrol", get(enrol_page).post(enrol))
+        .route("/signout", post(signout))
+        .route("/admin/people", get(people_page).post(create_person))
+        .route("/admin/people/new", get(new_person_page))
+        .route("/admin/people/{id}", get(person_page))
+        .route("/admin/people/{id}/roles", post(set_roles))
+        .route("/admin/people/{id}/training", post(add_training))
+        .route("/admin/people/{id}/declaration", post(add_declaration))
+        .route("/admin/people/{id}/reset-password", post(reset_password))
+        .route("/admin/people/{id}/reset-mfa", post(reset_mfa))
+}
+
+fn html(t: impl Template) -> Result<Response, AppError> {
+    Ok(Html(t.render()?).into_response())
+}
+
+fn throttle_policy(state: &AppState) -> ThrottlePolicy {
+    ThrottlePolicy {
+        max_failures: i64::from(state.config.signin_max_failures),
+        lockout_ms: i64::try_from(state.config.signin_lockout.as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
+fn unix_seconds(state: &AppState) -> u64 {
+    u64::try_from(state.clock.now().unix_timestamp()).unwrap_or(0)
+}
+
+/// An anonymous page's header: just the CSRF token.
+async fn anonymous_chrome(session: &Session) -> Result<Chrome, AppError> {
+    Ok(Chrome { csrf: csrf_token(session).await?, ..Chrome::default() })
+}
+
+fn minutes(ms: i64) -> i64 {
+    (ms + 59_999) / 60_000
+}
+
+// ----- Sign-in: password -----
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SigninPage {
+    chrome: Chrome,
+    error: Option<String>,
+    username: String,
+}
+
+async fn signin_page(session: Session) -> Result<Response, AppError> {
+    html(SigninPage { chrome: anonymous_chrome(&session).await?, error: None, username: String::new() })
+}
+
+#[derive(Deserialize)]
+struct SigninForm {
+    username: String,
+    password: String,
+}
+
+const WRONG_CREDENTIALS: &str = "The username or password is wrong.";
+
+async fn signin_again(session: &Session, username: String) -> Result<Response, AppError> {
+    let page = SigninPage { chrome: anonymous_chrome(session).await?, error: Some(WRONG_CREDENTIALS.into()), username };
+    let mut response = html(page)?;
+    *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+    Ok(response)
+}
+
+fn dummy_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(super::domain::dummy_hash)
+}
+
+async fn signin(
+    State(state): State<AppState>,
+    session: Session,
+    ValidForm(form): ValidForm<SigninForm>,
+) -> Result<Response, AppError> {
+    let now = state.clock.now();
+    let Ok(username) = Username::parse(&form.username) else {
+        return signin_again(&session, String::new()).await;
+    };
+    let auth = store::auth_by_username(&state.db, &username).await?;
+    let person = auth.as_ref().map(|a| a.id);
+    if let Some(left) = store::throttle(&state.db, &username).await?.locked_for(to_millis(now)) {
+        store::record_locked_attempt(&state.db, now, &username, person).await?;
+        return Err(AppError::TooManyAttempts(format!(
+            "Too many failed attempts. Sign-in for this account is locked for {} more minute(s).",
+            minutes(left)
+        )));
+    }
+    let password_ok = match auth.as_ref().and_then(|a| a.password_hash.as_deref()) {
+        Some(hash) => verify_password(hash, &form.password),
+        None => {
+            // Same work for an unknown name as for a wrong password.
+            let _ = verify_password(dummy_hash(), &form.password);
+            false
+        }
+    };
+    let auth = match auth {
+        Some(a) if password_ok && a.active => a,
+        Some(a) if password_ok => {
+            store::record_failure(
+                &state.db,
+                now,
+                &username,
+                Some(a.id),
+                "signin.password",
+                "account inactive",
+                throttle_policy(&state),
+            )
+            .await?;
+            return signin_again(&session, username.as_str().into()).await;
+        }
+        _ => {
+            let reason = if person.is_some() { "wrong password" } else { "unknown username" };
+            let locked = store::record_failure(
+                &state.db,
+                now,
+                &username,
+                person,
+                "signin.password",
+                reason,
+                throttle_policy(&state),
+            )
+            .await?;
+            if locked {
+                return Err(AppError::TooManyAttempts(format!(
+                    "Too many failed attempts. Sign-in for this account is locked for {} minute(s).",
+                    minutes(i64::try_from(state.config.signin_lockout.as_millis()).unwrap_or(0))
+                )));
+            }
+            return signin_again(&session, username.as_str().into()).await;
+        }
+    };
+    store::record_password_ok(&state.db, now, auth.id).await?;
+    // A new session id at every change of privilege (session fixation).
+    session.cycle_id().await?;
+    session.insert(PERSON_KEY, auth.id).await?;
+    session.insert("username", username.as_str()).await?;
+    let stage = if auth.totp_enrolled { Stage::NeedsCode } else { Stage::NeedsEnrolment };
+    session.insert(STAGE_KEY, stage.as_str()).await?;
+    Ok(Redirect::to(match stage {
+        Stage::NeedsEnrolment => "/signin/enrol",
+        _ => "/signin/code",
+    })
+    .into_response())
+}
+
+/// The person and username of a session that passed the password step and is at `stage`.
+struct Pending {
+    person_id: i64,
+    username: Username,
+    session: Session,
+}
+
+impl Pending {
+    fn expect(self, stage: Stage, stage_found: Option<Stage>) -> Result<Self, AppError> {
+        if stage_found == Some(stage) { Ok(self) } else { Err(AppError::SignInRequired) }
+    }
+}
+
+struct PendingAt(Pending, Option<Stage>);
+
+impl FromRequestParts<AppState> for PendingAt {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let s = session_state(parts, state).await?;
+        let username = s.session.get::<String>("username").await?;
+        match (s.person_id, username.and_then(|u| Username::parse(&u).ok())) {
+            (Some(person_id), Some(username)) => {
+                Ok(PendingAt(Pending { person_id, username, session: s.session }, s.stage))
+            }
+            _ => Err(AppError::SignInRequired),
+        }
+    }
+}
+
+/// Marks the session as fully signed in, with a fresh id and a fresh CSRF token.
+async fn finish_signin(state: &AppState, session: &Session) -> Result<(), AppError> {
+    session.cycle_id().await?;
+    session.insert(STAGE_KEY, Stage::SignedIn.as_str()).await?;
+    session.insert(SIGNED_IN_AT_KEY, to_millis(state.clock.now())).await?;
+    session.insert(CSRF_KEY, hex::encode(rand::random::<[u8; 32]>())).await?;
+    Ok(())
+}
+
+/// Records a refused code; ends the session when the account gets locked.
+async fn code_refused(state: &AppState, p: &Pending, why: CodeRejection) -> Result<Option<AppError>, AppError> {
+    let locked = store::record_failure(
+        &state.db,
+        state.clock.now(),
+        &p.username,
+        Some(p.person_id),
+        "signin.code",
+        why.as_str(),
+        throttle_policy(state),
+    )
+    .await?;
+    if locked {
+        p.session.flush().await?;
+        return Ok(Some(AppError::TooManyAttempts(
+            "Too many failed attempts. Sign-in for this account is locked for a while.".into(),
+        )));
+    }
+    Ok(None)
+}
+
+async fn refuse_if_locked(state: &AppState, p: &Pending) -> Result<(), AppError> {
+    let now = state.clock.now();
+    if store::throttle(&state.db, &p.username).await?.locked_for(to_millis(now)).is_some() {
+        store::record_locked_attempt(&state.db, now, &p.username, Some(p.person_id)).await?;
+        p.session.flush().await?;
+        return Err(AppError::TooManyAttempts(
+            "Too many failed attempts. Sign-in for this account is locked for a while.".into(),
+        ));
+    }
+    Ok(())
+}
+
+// ----- Sign-in: one-time code -----
+
+#[derive(Template)]
+#[template(path = "code.html")]
+struct CodePage {
+    chrome: Chrome,
+    error: Option<String>,
+}
+
+async fn code_page(PendingAt(p, stage): PendingAt) -> Result<Response, AppError> {
+    let p = p.expect(Stage::NeedsCode, stage)?;
+    html(CodePage { chrome: anonymous_chrome(&p.session).await?, error: None })
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    code: String,
+}
+
+async fn code(
+    State(state): State<AppState>,
+    PendingAt(p, stage): PendingAt,
+    ValidForm(form): ValidForm<CodeForm>,
+) -> Result<Response, AppError> {
+    let p = p.expect(Stage::NeedsCode, stage)?;
+    refuse_if_locked(&state, &p).await?;
+    let auth = store::auth_by_id(&state.db, p.person_id).await?.ok_or(AppError::SignInRequired)?;
+    let secret = auth.totp_secret.as_deref().and_then(TotpSecret::from_base32).ok_or(AppError::SignInRequired)?;
+    let result = secret.check(&form.code, unix_seconds(&state), auth.totp_last_step);
+    let result = match result {
+        Ok(step) if store::accept_code(&state.db, state.clock.now(), p.person_id, &p.username, step).await? => Ok(()),
+        Ok(_) => Err(CodeRejection::Replayed),
+        Err(why) => Err(why),
+    };
+    match result {
+        Ok(()) => {
+            finish_signin(&state, &p.session).await?;
+            Ok(Redirect::to("/").into_response())
+        }
+        Err(why) => {
+            if let Some(locked) = code_refused(&state, &p, why).await? {
+                return Err(locked);
+            }
+            let message = match why {
+                CodeRejection::Replayed => "That code was already used. Wait for the next code and try again.",
+                _ => "That code is not right. Enter the 6-digit code your authenticator shows now.",
+            };
+            let page = CodePage { chrome: anonymous_chrome(&p.session).await?, error: Some(message.into()) };
+            let mut response = html(page)?;
+            *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+            Ok(response)
+        }
+    }
+}
+
+// ----- Sign-in: enrolment of an authenticator -----
+
+#[derive(Template)]
+#[template(path = "enrol.html")]
+struct EnrolPage {
+    chrome: Chrome,
+    error: Option<String>,
+    secret: String,
+    qr_svg: String,
+}
+
+const ENROL_SECRET_KEY: &str = "enrol_secret";
+
+fn qr_svg(url: &str) -> String {
+    match qrcode::QrCode::new(url.as_bytes()) {
+        Ok(code) => code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build(),
+        Err(_) => String::new(),
+    }
+}
+
+async fn enrol_page_for(p: &Pending, error: Option<String>) -> Result<EnrolPage, AppError> {
+    let secret = match p.session.get::<String>(ENROL_SECRET_KEY).await?.and_then(|s| TotpSecret::from_base32(&s)) {
+        Some(s) => s,
+        None => {
+            let s = TotpSecret::generate();
+            p.session.insert(ENROL_SECRET_KEY, s.to_base32()).await?;
+            s
+        }
+    };
+    let url = secret.otpauth_url(p.username.as_str()).unwrap_or_default();
+    Ok(EnrolPage {
+        chrome: anonymous_chrome(&p.session).await?,
+        error,
+        secret: secret.to_base32(),
+        qr_svg: qr_svg(&url),
+    })
+}
+
+async fn enrol_page(PendingAt(p, stage): PendingAt) -> Result<Response, AppError> {
+    let p = p.expect(Stage::NeedsEnrolment, stage)?;
+    html(enrol_page_for(&p, None).await?)
+}
+
+async fn enrol(
+    State(state): State<AppState>,
+    PendingAt(p, stage): PendingAt,
+    ValidForm(form): ValidForm<CodeForm>,
+) -> Result<Response, AppError> {
+    let p = p.expect(Stage::NeedsEnrolment, stage)?;
+    refuse_if_locked(&state, &p).await?;
+    let secret = p
+        .session
+        .get::<String>(ENROL_SECRET_KEY)
+        .await?
+        .and_then(|s| TotpSecret::from_base32(&s))
+        .ok_or_else(|| AppError::BadRequest("Enrolment expired. Sign in again.".into()))?;
+    match secret.check(&form.code, unix_seconds(&state), 0) {
+        Ok(step) => {
+            store::complete_enrolment(
+                &state.db,
+                state.clock.now(),
+                p.person_id,
+                &p.username,
+                &secret.to_base32(),
+                step,
+            )
+            .await?;
+            p.session.remove_value(ENROL_SECRET_KEY).await?;
+            finish_signin(&state, &p.session).await?;
+            Ok(Redirect::to("/").into_response())
+        }
+        Err(why) => {
+            if let Some(locked) = code_refused(&state, &p, why).await? {
+                return Err(locked);
+            }
+            let page = enrol_page_for(
+                &p,
+                Some("That code is not right. Enter the 6-digit code your authenticator shows now.".into()),
+            )
+            .await?;
+            let mut response = html(page)?;
+            *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+            Ok(response)
+        }
+    }
+}
+
+async fn signout(State(state): State<AppState>, session: Session) -> Result<Response, AppError> {
+    if let Some(person) = session.get::<i64>(PERSON_KEY).await? {
+        store::record_signout(&state.db, state.clock.now(), person).await?;
+    }
+    session.flush().await?;
+    Ok(Redirect::to("/signin").into_response())
+}
+
+// ----- Home -----
+
+/// A project row on the home page.
+struct ProjectRow {
+    project: Project,
+    roles: String,
+    usable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+    name: String,
+    roles: Vec<&'static str>,
+    accreditation: Result<String, String>,
+    training: Vec<Training>,
+    declarations: Vec<Declaration>,
+    my_projects: Vec<ProjectRow>,
+    all_projects: Option<Vec<Project>>,
+    is_admin: bool,
+}
+
+async fn home(State(state): State<AppState>, me: SignedIn) -> Result<Response, AppError> {
+    let today = state.clock.now().date();
+    let (training, declarations) = accreditation_store::of_person(&state.db, me.person_id).await?;
+    let accreditation = accreditation::status(&training, &declarations, today)
+        .map(|v| format!("valid until {}", format_date(v.until)))
+        .map_err(|lapse| lapse.to_string());
+    let my_projects = crate::projects::store::of_person(&state.db, me.person_id)
+        .await?
+        .into_iter()
+        .map(|(project, memberships): (Project, Vec<Membership>)| {
+            let active: Vec<&Membership> = memberships.iter().filter(|m| m.active_on(today)).collect();
+            let roles = active.iter().map(|m| m.role.label()).collect::<Vec<_>>().join(", ");
+            let usable = !active.is_empty()
+                && project.status == crate::projects::domain::Status::Approved
+                && project.in_date(today);
+            ProjectRow { project, roles: if roles.is_empty() { "membership ended".into() } else { roles }, usable }
+        })
+        .collect();
+    let oversees = me
+        .roles
+        .iter()
+        .any(|r| matches!(r, PlatformRole::Custodian | PlatformRole::BoardMember | PlatformRole::Administrator));
+    let all_projects = if oversees { Some(crate::projects::store::all(&state.db).await?) } else { None };
+    html(HomePage {
+        chrome: me.chrome().await?,
+        name: me.display_name.clone(),
+        roles: me.roles.iter().map(|r| r.label()).collect(),
+        accreditation,
+        training,
+        declarations,
+        my_projects,
+        all_projects,
+        is_admin: me.roles.contains(&PlatformRole::Administrator),
+    })
+}
+
+// ----- Administration -----
+
+/// A signed-in administrator, authorised (and audited) for managing people.
+struct Admin {
+    me: SignedIn,
+    access: PlatformAccess,
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let me = SignedIn::from_request_parts(parts, state).await?;
+        let access = authorise_platform(
+            &state.db,
+            state.clock.as_ref(),
+            &state.policy,
+            me.person_id,
+            true,
+            PlatformAction::ManagePeople,
+        )
+        .await?;
+        Ok(Admin { me, access })
+    }
+}
+
+struct PersonRow {
+    person: store::Person,
+    roles: String,
+    accreditation: Result<String, String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_people.html")]
+struct PeoplePage {
+    chrome: Chrome,
+    people: Vec<PersonRow>,
+}
+
+async fn people_page(State(state): State<AppState>, admin: Admin) -> Result<Response, AppError> {
+    let today = state.clock.now().date();
+    let mut rows = Vec::new();
+    for person in store::people(&state.db).await? {
+        let (training, declarations) = accreditation_store::of_person(&state.db, person.id).await?;
+        let accreditation = accreditation::status(&training, &declarations, today)
+            .map(|v| format!("valid until {}", format_date(v.until)))
+            .map_err(|l| l.to_string());
+        let roles = person.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
+        rows.push(PersonRow { person, roles, accreditation });
+    }
+    html(PeoplePage { chrome: admin.me.chrome().await?, people: rows })
+}
+
+#[derive(Template)]
+#[template(path = "admin_new_person.html")]
+struct NewPersonPage {
+    chrome: Chrome,
+    roles: Vec<(&'static str, &'static str)>,
+}
+
+fn role_choices() -> Vec<(&'static str, &'static str)> {
+    PlatformRole::ALL.iter().map(|r| (r.as_str(), r.label())).collect()
+}
+
+async fn new_person_page(admin: Admin) -> Result<Response, AppError> {
+    html(NewPersonPage { chrome: admin.me.chrome().await?, roles: role_choices() })
+}
+
+/// Role checkboxes: each present field is a role held.
+#[derive(Deserialize, Default)]
+struct RoleFields {
+    role_administrator: Option<String>,
+    role_custodian: Option<String>,
+    role_board_member: Option<String>,
+    role_researcher: Option<String>,
+}
+
+impl RoleFields {
+    fn roles(&self) -> Vec<PlatformRole> {
+        let mut r = Vec::new();
+        for (field, role) in [
+            (&self.role_administrator, PlatformRole::Administrator),
+            (&self.role_custodian, PlatformRole::Custodian),
+            (&self.role_board_member, PlatformRole::BoardMember),
+            (&self.role_researcher, PlatformRole::Researcher),
+        ] {
+            if field.is_some() {
+                r.push(role);
+            }
+        }
+        r
+    }
+}
+
+#[derive(Deserialize)]
+struct NewPersonForm {
+    username: String,
+    display_name: String,
+    #[serde(flatten)]
+    roles: RoleFields,
+}
+
+#[derive(Template)]
+#[template(path = "admin_secret.html")]
+struct SecretPage {
+    chrome: Chrome,
+    person_id: i64,
+    username: String,
+    what: &'static str,
+    password: String,
+}
+
+async fn create_person(
+    State(state): State<AppState>,
+    admin: Admin,
+    ValidForm(form): ValidForm<NewPersonForm>,
+) -> Result<Response, AppError> {
+    let username = Username::parse(&form.username).map_err(AppError::Invalid)?;
+    let display_name = DisplayName::parse(&form.display_name).map_err(AppError::Invalid)?;
+    let password = NewPassword::generate();
+    let hash = password.hash().map_err(AppError::Internal)?;
+    let roles = form.roles.roles();
+    let id = store::create_person(
+        &state.db,
+        state.clock.now(),
+        Creator::Administrator(&admin.access),
+        NewPerson {
+            username: &username,
+            display_name: &display_name,
+            password_hash: hash,
+            roles: &roles,
+            totp_secret: None,
+        },
+    )
+    .await?;
+    html(SecretPage {
+        chrome: admin.me.chrome().await?,
+        person_id: id,
+        username: username.as_str().into(),
+        what: "Account created",
+        password: password.reveal().into(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin_person.html")]
+struct PersonPage {
+    chrome: Chrome,
+    person: store::Person,
+    roles: Vec<(&'static str, &'static str, bool)>,
+    accreditation: Result<String, String>,
+    training: Vec<Training>,
+    declarations: Vec<Declaration>,
+    today: String,
+}
+
+async fn person_page(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let person = store::person(&state.db, id).await?;
+    let today = state.clock.now().date();
+    let (training, declarations) = accreditation_store::of_person(&state.db, id).await?;
+    let accreditation = accreditation::status(&training, &declarations, today)
+        .map(|v| format!("valid until {}", format_date(v.until)))
+        .map_err(|l| l.to_string());
+    let roles = PlatformRole::ALL.iter().map(|r| (r.as_str(), r.label(), person.roles.contains(r))).collect();
+    html(PersonPage {
+        chrome: admin.me.chrome().await?,
+        person,
+        roles,
+        accreditation,
+        training,
+        declarations,
+        today: format_date(today),
+    })
+}
+
+fn back_to(id: i64) -> Response {
+    Redirect::to(&format!("/admin/people/{id}")).into_response()
+}
+
+async fn set_roles(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<RoleFields>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    store::set_roles(&state.db, state.clock.now(), &admin.access, id, &form.roles()).await?;
+    Ok(back_to(id))
+}
+
+#[derive(Deserialize)]
+struct TrainingForm {
+    course: String,
+    completed_on: String,
+    expires_on: String,
+}
+
+async fn add_training(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<TrainingForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let training = Training {
+        course: parse_course(&form.course).map_err(AppError::Invalid)?,
+        completed_on: parse_date(&form.completed_on).map_err(AppError::Invalid)?,
+        expires_on: parse_date(&form.expires_on).map_err(AppError::Invalid)?,
+    };
+    accreditation::check_training_dates(training.completed_on, training.expires_on).map_err(AppError::Invalid)?;
+    accreditation_store::record_training(
+        &state.db,
+        state.clock.now(),
+        Recorder::Administrator(&admin.access),
+        id,
+        &training,
+    )
+    .await?;
+    Ok(back_to(id))
+}
+
+#[derive(Deserialize)]
+struct DeclarationForm {
+    version: String,
+    signed_on: String,
+}
+
+async fn add_declaration(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<DeclarationForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let signed_on = parse_date(&form.signed_on).map_err(AppError::Invalid)?;
+    if signed_on > state.clock.now().date() {
+        return Err(AppError::Invalid("a declaration cannot be signed in the future".into()));
+    }
+    accreditation_store::record_declaration(
+        &state.db,
+        state.clock.now(),
+        Recorder::Administrator(&admin.access),
+        id,
+        &form.version,
+        signed_on,
+    )
+    .await?;
+    Ok(back_to(id))
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let password = NewPassword::generate();
+    let hash = password.hash().map_err(AppError::Internal)?;
+    store::reset(&state.db, state.clock.now(), &admin.access, id, Reset::Password, Some(hash)).await?;
+    let person = store::person(&state.db, id).await?;
+    html(SecretPage {
+        chrome: admin.me.chrome().await?,
+        person_id: id,
+        username: person.username,
+        what: "Password reset",
+        password: password.reveal().into(),
+    })
+}
+
+async fn reset_mfa(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    store::reset(&state.db, state.clock.now(), &admin.access, id, Reset::Mfa, None).await?;
+    Ok(back_to(id))
+}

@@ -1,0 +1,438 @@
+//! Configuration: defaults, then a TOML file, then `TRE_*` environment variables, then flags.
+//!
+//! Everything is validated at start; an error names the setting and where its value came from.
+//! Secrets (the database password) never appear in `Debug` output or logs.
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where a setting's value came from, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The built-in default.
+    Default,
+    /// The TOML file.
+    File(PathBuf),
+    /// An environment variable.
+    Env(&'static str),
+    /// A command-line flag.
+    Flag(&'static str),
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Default => write!(f, "the default"),
+            Source::File(p) => write!(f, "the config file {}", p.display()),
+            Source::Env(v) => write!(f, "the environment variable {v}"),
+            Source::Flag(v) => write!(f, "the flag {v}"),
+        }
+    }
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The config file could not be read.
+    #[error("cannot read the config file {path}: {reason}")]
+    Read { path: PathBuf, reason: String },
+    /// The config file is not valid TOML or has unknown keys.
+    #[error("the config file {path} is not valid: {reason}")]
+    Parse { path: PathBuf, reason: String },
+    /// One setting has a value that cannot be used.
+    #[error("setting `{setting}` (from {from}) is invalid: {reason}")]
+    Invalid { setting: &'static str, from: Source, reason: String },
+}
+
+/// The database engine behind a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite (the default).
+    Sqlite,
+    /// PostgreSQL (production).
+    Postgres,
+}
+
+/// A validated database URL. Its `Debug` and `Display` hide any password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    url: String,
+    backend: Backend,
+}
+
+impl DatabaseUrl {
+    /// Parses a `sqlite:` or `postgres://` URL.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err("expected a URL starting with sqlite: or postgres://".into());
+        };
+        Ok(Self { url: url.to_string(), backend })
+    }
+
+    /// The SQLite database file inside `data_dir`, created when missing.
+    pub fn sqlite_in(data_dir: &Path) -> Self {
+        let path = data_dir.join("tre.db");
+        Self { url: format!("sqlite://{}?mode=rwc", path.display()), backend: Backend::Sqlite }
+    }
+
+    /// The engine.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The full URL, password included: only for connecting.
+    pub fn expose(&self) -> &str {
+        &self.url
+    }
+
+    /// The URL with any password replaced by `***`.
+    pub fn redacted(&self) -> String {
+        match (self.url.find("://"), self.url.rfind('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                let userinfo = &self.url[scheme_end + 3..at];
+                match userinfo.find(':') {
+                    Some(colon) => {
+                        format!("{}{}:***{}", &self.url[..scheme_end + 3], &userinfo[..colon], &self.url[at..])
+                    }
+                    None => self.url.clone(),
+                }
+            }
+            _ => self.url.clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({})", self.redacted())
+    }
+}
+
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// The validated configuration of one `tre` process.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to serve on; port 0 picks a free port (the bound address is printed).
+    pub listen: SocketAddr,
+    /// Folder for the embedded database and, later, the local object store.
+    pub data_dir: PathBuf,
+    /// The database.
+    pub database: DatabaseUrl,
+    /// Whether cookies carry `Secure` (the public URL is https).
+    pub secure_cookies: bool,
+    /// A session unused for this long ends.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, used or not.
+    pub session_max: Duration,
+    /// Failed sign-ins in a row before a temporary lockout.
+    pub signin_max_failures: u32,
+    /// How long a lockout lasts.
+    pub signin_lockout: Duration,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    public_url: Option<String>,
+    #[serde(default)]
+    sessions: FileSessions,
+    #[serde(default)]
+    signin: FileSignin,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSessions {
+    idle_timeout_seconds: Option<u64>,
+    max_lifetime_seconds: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSignin {
+    max_failures: Option<u32>,
+    lockout_seconds: Option<u64>,
+}
+
+/// Values given on the command line, which win over everything else.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--config`
+    pub config_file: Option<PathBuf>,
+    /// `--listen`
+    pub listen: Option<String>,
+    /// `--data-dir`
+    pub data_dir: Option<PathBuf>,
+}
+
+/// One raw setting with where it came from.
+struct Raw<T> {
+    value: T,
+    source: Source,
+}
+
+fn pick<T>(
+    default: T,
+    file: Option<T>,
+    file_path: &Option<PathBuf>,
+    env: Option<(T, &'static str)>,
+    flag: Option<(T, &'static str)>,
+) -> Raw<T> {
+    if let Some((value, name)) = flag {
+        return Raw { value, source: Source::Flag(name) };
+    }
+    if let Some((value, name)) = env {
+        return Raw { value, source: Source::Env(name) };
+    }
+    if let (Some(value), Some(path)) = (file, file_path) {
+        return Raw { value, source: Source::File(path.clone()) };
+    }
+    Raw { value: default, source: Source::Default }
+}
+
+fn parse_number<T: std::str::FromStr>(
+    setting: &'static str,
+    var: &'static str,
+    text: String,
+) -> Result<T, ConfigError> {
+    text.trim().parse().map_err(|_| ConfigError::Invalid {
+        setting,
+        from: Source::Env(var),
+        reason: format!("{text:?} is not a whole number"),
+    })
+}
+
+impl Config {
+    /// Loads the configuration from `overrides.config_file` (if any), the environment as
+    /// given by `env`, and the overrides.
+    pub fn load(overrides: &Overrides, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let file_path = overrides.config_file.clone().or_else(|| env("TRE_CONFIG").map(PathBuf::from));
+        let file: FileConfig = match &file_path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError::Read { path: path.clone(), reason: e.kind().to_string() })?;
+                toml::from_str(&text)
+                    .map_err(|e| ConfigError::Parse { path: path.clone(), reason: e.message().to_string() })?
+            }
+            None => FileConfig::default(),
+        };
+
+        let listen = pick(
+            "127.0.0.1:8080".to_string(),
+            file.listen,
+            &file_path,
+            env("TRE_LISTEN").map(|v| (v, "TRE_LISTEN")),
+            overrides.listen.clone().map(|v| (v, "--listen")),
+        );
+        let listen_addr: SocketAddr = listen.value.parse().map_err(|_| ConfigError::Invalid {
+            setting: "listen",
+            from: listen.source.clone(),
+            reason: format!("{:?} is not an address like 127.0.0.1:8080", listen.value),
+        })?;
+
+        let data_dir = pick(
+            PathBuf::from("tre-data"),
+            file.data_dir,
+            &file_path,
+            env("TRE_DATA_DIR").map(|v| (PathBuf::from(v), "TRE_DATA_DIR")),
+            overrides.data_dir.clone().map(|v| (v, "--data-dir")),
+        );
+        if data_dir.value.as_os_str().is_empty() {
+            return Err(ConfigError::Invalid {
+                setting: "data_dir",
+                from: data_dir.source,
+                reason: "must not be empty".into(),
+            });
+        }
+
+        let database = match (env("TRE_DATABASE_URL"), file.database_url) {
+            (Some(url), _) => DatabaseUrl::parse(&url).map_err(|reason| ConfigError::Invalid {
+                setting: "database_url",
+                from: Source::Env("TRE_DATABASE_URL"),
+                reason,
+            })?,
+            (None, Some(url)) => DatabaseUrl::parse(&url).map_err(|reason| ConfigError::Invalid {
+                setting: "database_url",
+                from: Source::File(file_path.clone().unwrap_or_default()),
+                reason,
+            })?,
+            (None, None) => DatabaseUrl::sqlite_in(&data_dir.value),
+        };
+
+        let public_url = pick(
+            format!("http://{listen_addr}"),
+            file.public_url,
+            &file_path,
+            env("TRE_PUBLIC_URL").map(|v| (v, "TRE_PUBLIC_URL")),
+            None,
+        );
+        let secure_cookies = if public_url.value.starts_with("https://") {
+            true
+        } else if public_url.value.starts_with("http://") {
+            false
+        } else {
+            return Err(ConfigError::Invalid {
+                setting: "public_url",
+                from: public_url.source,
+                reason: "must start with http:// or https://".into(),
+            });
+        };
+
+        let seconds = |setting: &'static str,
+                       default: u64,
+                       from_file: Option<u64>,
+                       var: &'static str,
+                       min: u64,
+                       max: u64|
+         -> Result<Duration, ConfigError> {
+            let env_value = match env(var) {
+                Some(text) => Some((parse_number::<u64>(setting, var, text)?, var)),
+                None => None,
+            };
+            let raw = pick(default, from_file, &file_path, env_value, None);
+            if raw.value < min || raw.value > max {
+                return Err(ConfigError::Invalid {
+                    setting,
+                    from: raw.source,
+                    reason: format!("{} is outside {min}..={max} seconds", raw.value),
+                });
+            }
+            Ok(Duration::from_secs(raw.value))
+        };
+        let session_idle = seconds(
+            "sessions.idle_timeout_seconds",
+            30 * 60,
+            file.sessions.idle_timeout_seconds,
+            "TRE_SESSION_IDLE_SECONDS",
+            1,
+            24 * 3600,
+        )?;
+        let session_max = seconds(
+            "sessions.max_lifetime_seconds",
+            12 * 3600,
+            file.sessions.max_lifetime_seconds,
+            "TRE_SESSION_MAX_SECONDS",
+            1,
+            7 * 24 * 3600,
+        )?;
+        let signin_lockout = seconds(
+            "signin.lockout_seconds",
+            15 * 60,
+            file.signin.lockout_seconds,
+            "TRE_SIGNIN_LOCKOUT_SECONDS",
+            1,
+            24 * 3600,
+        )?;
+        let max_failures_env = match env("TRE_SIGNIN_MAX_FAILURES") {
+            Some(text) => Some((
+                parse_number::<u32>("signin.max_failures", "TRE_SIGNIN_MAX_FAILURES", text)?,
+                "TRE_SIGNIN_MAX_FAILURES",
+            )),
+            None => None,
+        };
+        let max_failures = pick(5, file.signin.max_failures, &file_path, max_failures_env, None);
+        if !(1..=100).contains(&max_failures.value) {
+            return Err(ConfigError::Invalid {
+                setting: "signin.max_failures",
+                from: max_failures.source,
+                reason: format!("{} is outside 1..=100", max_failures.value),
+            });
+        }
+
+        Ok(Config {
+            listen: listen_addr,
+            data_dir: data_dir.value,
+            database,
+            secure_cookies,
+            session_idle,
+            session_max,
+            signin_max_failures: max_failures.value,
+            signin_lockout,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)], file: Option<&str>) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut overrides = Overrides::default();
+        let dir = std::env::temp_dir().join(format!("tre-config-test-{}", rand::random::<u64>()));
+        if let Some(text) = file {
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join("tre.toml");
+            std::fs::write(&path, text).unwrap();
+            overrides.config_file = Some(path);
+        }
+        let result = Config::load(&overrides, |k| vars.get(k).cloned());
+        let _ = std::fs::remove_dir_all(&dir);
+        result
+    }
+
+    fn check_error(vars: &[(&str, &str)], file: Option<&str>, expected: &str) {
+        let err = load(vars, file).expect_err("should be refused").to_string();
+        assert!(err.contains(expected), "{err:?} does not contain {expected:?}");
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_installation() {
+        let c = load(&[], None).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database.backend(), Backend::Sqlite);
+        assert!(c.database.expose().contains("tre-data/tre.db"));
+        assert!(!c.secure_cookies);
+    }
+
+    #[test]
+    fn env_beats_file() {
+        let c = load(&[("TRE_LISTEN", "127.0.0.1:9000")], Some("listen = \"127.0.0.1:7000\"")).unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        let c = load(&[], Some("listen = \"127.0.0.1:7000\"")).unwrap();
+        assert_eq!(c.listen.port(), 7000);
+    }
+
+    #[test]
+    fn errors_name_the_setting_and_its_source() {
+        check_error(&[("TRE_LISTEN", "nowhere")], None, "setting `listen` (from the environment variable TRE_LISTEN)");
+        check_error(&[("TRE_DATABASE_URL", "mysql://x")], None, "setting `database_url`");
+        check_error(&[("TRE_SESSION_IDLE_SECONDS", "soon")], None, "sessions.idle_timeout_seconds");
+        check_error(&[("TRE_SESSION_IDLE_SECONDS", "0")], None, "outside");
+        check_error(&[("TRE_PUBLIC_URL", "ftp://x")], None, "public_url");
+        check_error(&[], Some("listen = 3"), "is not valid");
+        check_error(&[], Some("lisen = \"x\""), "unknown field");
+        check_error(&[], Some("[signin]\nmax_failures = 0"), "signin.max_failures");
+    }
+
+    #[test]
+    fn https_public_url_makes_cookies_secure() {
+        let c = load(&[("TRE_PUBLIC_URL", "https://tre.example.org")], None).unwrap();
+        assert!(c.secure_cookies);
+    }
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        let url = DatabaseUrl::parse("postgres://tre:s3cret@db:5432/tre").unwrap();
+        assert_eq!(url.redacted(), "postgres://tre:***@db:5432/tre");
+        assert!(!format!("{url:?}").contains("s3cret"));
+        assert!(!url.to_string().contains("s3cret"));
+        let url = DatabaseUrl::parse("postgres://tre@db/tre").unwrap();
+        assert_eq!(url.redacted(), "postgres://tre@db/tre");
+    }
+}

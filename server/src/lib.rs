@@ -1,0 +1,67 @@
+//! The portal and the `tre` command of the trusted research environment.
+//!
+//! Areas (accounts, accreditation, projects, access, audit) each keep their plain types and
+//! decisions in `domain.rs`, their queries in `store.rs`, and their HTTP handlers in
+//! `routes.rs`. `web` is the HTTP edge; `db` the storage on SQLite or PostgreSQL. See
+//! ARCHITECTURE.md for the map and the flow of a request.
+
+pub mod access;
+pub mod accounts;
+pub mod accreditation;
+pub mod audit;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod projects;
+pub mod web;
+
+use clock::Clock;
+use config::{Backend, Config};
+use db::Db;
+use std::sync::Arc;
+
+/// Opens the database named by the configuration (creating the data folder for SQLite) and
+/// applies pending migrations.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    if config.database.backend() == Backend::Sqlite {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            anyhow::anyhow!("cannot create the data folder {}: {}", config.data_dir.display(), e.kind())
+        })?;
+    }
+    let db = Db::connect(&config.database).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// Serves the portal on `listener` until a shutdown signal.
+pub async fn serve(
+    config: Config,
+    db: Db,
+    clock: Arc<dyn Clock>,
+    listener: tokio::net::TcpListener,
+) -> anyhow::Result<()> {
+    let state = web::AppState { db: db.clone(), clock, config: Arc::new(config), policy: policy::AccessPolicy };
+    let app = web::router(state);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    db.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
