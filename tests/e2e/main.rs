@@ -1,1 +1,10 @@
-fn main() {}
+//! End-to-end tests: each starts the real `tre` binary on a free port against a fresh SQLite
+//! file or a fresh PostgreSQL database, drives it over HTTP as a browser without JavaScript
+//! would, and checks at teardown that the audit chain still verifies.
+
+mod harness;
+
+mod access;
+mod audit;
+mod bad_input;
+mod signin;

@@ -54,6 +54,8 @@ impl From<tower_sessions::session::Error> for AppError {
 impl From<crate::access::store::AuthoriseError> for AppError {
     fn from(e: crate::access::store::AuthoriseError) -> Self {
         match e {
+            // An unknown project is "not found" (the denial is audited all the same).
+            crate::access::store::AuthoriseError::Denied(crate::access::Denial::NoSuchProject) => AppError::NotFound,
             crate::access::store::AuthoriseError::Denied(d) => AppError::Forbidden(d.to_string()),
             crate::access::store::AuthoriseError::Store(s) => s.into(),
         }

@@ -1,0 +1,330 @@
+//! Starting the binary, reading its demo credentials, and a cookie-keeping HTTP client.
+
+use reqwest::StatusCode;
+use scraper::{Html, Selector};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tre_server::accounts::domain::TotpSecret;
+use tre_server::config::DatabaseUrl;
+use tre_server::db::Db;
+
+/// The database engine a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs the test body once per engine: `both!(name, body)` makes `name::sqlite` and
+/// `name::postgres`.
+#[macro_export]
+macro_rules! both {
+    ($name:ident, $body:path) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $body($crate::harness::Engine::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $body($crate::harness::Engine::Postgres).await;
+            }
+        }
+    };
+}
+
+/// A demo account as printed by `tre serve --demo`.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub username: String,
+    pub password: String,
+    pub totp: String,
+}
+
+/// Where a test's installation keeps its state.
+#[derive(Debug, Clone)]
+pub struct Installation {
+    pub data_dir: PathBuf,
+    /// `Some` for PostgreSQL; SQLite lives in `data_dir`.
+    pub database_url: Option<String>,
+}
+
+impl Installation {
+    /// A fresh folder and, for PostgreSQL, a fresh database.
+    pub async fn new(engine: Engine) -> Installation {
+        let data_dir = std::env::temp_dir().join(format!("tre-e2e-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&data_dir).unwrap();
+        let database_url = match engine {
+            Engine::Sqlite => None,
+            Engine::Postgres => {
+                let admin_url = std::env::var("TRE_TEST_POSTGRES_URL").expect(
+                    "TRE_TEST_POSTGRES_URL is not set: run the tests through scripts/test.sh, which starts PostgreSQL",
+                );
+                let name = format!("tre_e2e_{}", rand::random::<u32>());
+                let admin = Db::connect(&DatabaseUrl::parse(&admin_url).unwrap()).await.unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(admin.pool())
+                    .await
+                    .unwrap();
+                admin.close().await;
+                let base = admin_url.rsplit_once('/').unwrap().0;
+                Some(format!("{base}/{name}"))
+            }
+        };
+        Installation { data_dir, database_url }
+    }
+
+    /// A `tre` command for this installation.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tre"));
+        cmd.arg("--data-dir").arg(&self.data_dir);
+        cmd.env_remove("TRE_DATABASE_URL").env_remove("TRE_CONFIG").env("RUST_LOG", "warn");
+        if let Some(url) = &self.database_url {
+            cmd.env("TRE_DATABASE_URL", url);
+        }
+        cmd
+    }
+
+    /// A direct connection to the installation's database, for arranging state and for
+    /// checking what was written.
+    pub async fn db(&self) -> Db {
+        let url = match &self.database_url {
+            Some(url) => DatabaseUrl::parse(url).unwrap(),
+            None => DatabaseUrl::sqlite_in(&self.data_dir),
+        };
+        Db::connect(&url).await.unwrap()
+    }
+
+    /// Runs `tre audit verify`; returns its exit code and standard output.
+    pub async fn audit_verify(&self) -> (i32, String) {
+        let out = self.command().args(["audit", "verify"]).output().await.unwrap();
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+/// A running `tre serve --demo`.
+pub struct Server {
+    pub installation: Installation,
+    pub base: String,
+    pub accounts: HashMap<String, Account>,
+    pub stdout: Vec<String>,
+    child: Child,
+}
+
+impl Server {
+    /// Starts a fresh demo installation.
+    pub async fn start(engine: Engine) -> Server {
+        Server::start_with(Installation::new(engine).await, &[]).await
+    }
+
+    /// Starts `tre serve --demo` on a free port for `installation`, with extra environment.
+    pub async fn start_with(installation: Installation, env: &[(&str, &str)]) -> Server {
+        let mut cmd = installation.command();
+        cmd.args(["serve", "--demo", "--listen", "127.0.0.1:0"]);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).kill_on_drop(true);
+        let mut child = cmd.spawn().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut stdout = Vec::new();
+        let mut accounts = HashMap::new();
+        let base = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                stdout.push(line.clone());
+                if let Some(addr) = line.strip_prefix("tre listening on ") {
+                    return addr.trim().to_string();
+                }
+                let cols: Vec<&str> = line.split_whitespace().collect();
+                if line.starts_with("  ") && cols.len() == 4 && cols[0] != "role" {
+                    accounts.insert(
+                        cols[1].to_string(),
+                        Account { username: cols[1].into(), password: cols[2].into(), totp: cols[3].into() },
+                    );
+                }
+            }
+            panic!("tre exited before listening: {stdout:?}");
+        })
+        .await
+        .expect("tre did not start listening within 60 s");
+        // Keep draining stdout so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Server { installation, base, accounts, stdout, child }
+    }
+
+    pub fn account(&self, username: &str) -> Account {
+        self.accounts.get(username).cloned().unwrap_or_else(|| panic!("no demo account {username}"))
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// A client signed in with both factors as a demo account.
+    pub async fn signed_in(&self, username: &str) -> Client {
+        let c = self.client();
+        c.sign_in(&self.account(username)).await;
+        c
+    }
+
+    /// Stops the server and checks the invariant every test leaves behind: the audit chain
+    /// verifies end to end.
+    pub async fn stop(mut self) -> Installation {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+        let (code, out) = self.installation.audit_verify().await;
+        assert_eq!(code, 0, "audit chain broken at teardown: {out}");
+        self.installation.clone()
+    }
+}
+
+/// A page as received.
+#[derive(Debug)]
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Page {
+    pub fn html(&self) -> Html {
+        Html::parse_document(&self.body)
+    }
+
+    /// The text of the first element matching `selector`.
+    pub fn text(&self, selector: &str) -> Option<String> {
+        let sel = Selector::parse(selector).unwrap();
+        self.html().select(&sel).next().map(|e| e.text().collect::<String>().trim().to_string())
+    }
+
+    /// The value of `attr` on every element matching `selector`.
+    pub fn attrs(&self, selector: &str, attr: &str) -> Vec<String> {
+        let sel = Selector::parse(selector).unwrap();
+        self.html().select(&sel).filter_map(|e| e.value().attr(attr).map(str::to_string)).collect()
+    }
+
+    /// The CSRF token of the page's forms.
+    pub fn csrf(&self) -> String {
+        self.attrs("input[name=csrf_token]", "value").into_iter().next().expect("page has a form with a CSRF token")
+    }
+
+    /// Nothing internal leaks: no SQL, engine, path or panic text.
+    pub fn assert_no_internals(&self) {
+        for needle in [
+            "sqlx",
+            "SELECT ",
+            "INSERT ",
+            "panicked",
+            "/root/",
+            "/tmp/",
+            "src/",
+            "thread '",
+            "sqlite://",
+            "postgres://",
+        ] {
+            assert!(!self.body.contains(needle), "response leaks {needle:?}: {}", self.body);
+        }
+    }
+}
+
+/// A browser without JavaScript: keeps cookies, does not follow redirects.
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        let http =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Client { base: base.trim_end_matches('/').to_string(), http }
+    }
+
+    async fn page(resp: reqwest::Response) -> Page {
+        let status = resp.status();
+        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        Page { status, location, body: resp.text().await.unwrap() }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Self::page(self.http.get(format!("{}{path}", self.base)).send().await.unwrap()).await
+    }
+
+    /// Posts a form exactly as given (the caller includes the CSRF token or not).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        Self::page(self.http.post(format!("{}{path}", self.base)).form(fields).send().await.unwrap()).await
+    }
+
+    /// Loads `form_page`, takes its CSRF token, and posts `fields` to `action`.
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let page = self.get(form_page).await;
+        assert_eq!(page.status, StatusCode::OK, "{form_page}: {}", page.body);
+        let csrf = page.csrf();
+        let mut all = vec![("csrf_token", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(action, &all).await
+    }
+
+    /// The password step only.
+    pub async fn password_step(&self, account: &Account) -> Page {
+        self.submit("/signin", "/signin", &[("username", &account.username), ("password", &account.password)]).await
+    }
+
+    /// Both factors; panics if sign-in does not succeed.
+    pub async fn sign_in(&self, account: &Account) {
+        let p = self.password_step(account).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "password step: {}", p.body);
+        assert_eq!(p.location.as_deref(), Some("/signin/code"));
+        let code = current_code(&account.totp);
+        let p = self.submit("/signin/code", "/signin/code", &[("code", &code)]).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "code step: {}", p.body);
+        assert_eq!(p.location.as_deref(), Some("/"));
+    }
+}
+
+/// The TOTP code for a Base32 key now.
+pub fn current_code(totp: &str) -> String {
+    #[allow(clippy::disallowed_methods, reason = "the test computes codes as an authenticator app would")]
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    TotpSecret::from_base32(totp).unwrap().code_at(now).unwrap()
+}
+
+/// The demo project's id.
+pub async fn demo_project(db: &Db) -> i64 {
+    sqlx::query_scalar("SELECT id FROM projects ORDER BY id LIMIT 1").fetch_one(db.pool()).await.unwrap()
+}
+
+/// Runs one statement on the installation's database (test arrangements only).
+pub async fn exec(db: &Db, sql: &str) {
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(db.pool()).await.unwrap();
+}
+
+/// Counts audit entries with this action, outcome and (if given) reason.
+pub async fn audit_count(db: &Db, action: &str, outcome: &str, reason: Option<&str>) -> i64 {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM audit_log WHERE action = $1 AND outcome = $2")
+        .bind(action)
+        .bind(outcome)
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+    rows.iter()
+        .filter(|(d,)| match reason {
+            Some(r) => serde_json::from_str::<serde_json::Value>(d).unwrap()["reason"] == r,
+            None => true,
+        })
+        .count() as i64
+}
+
+/// Today plus `offset` days, as stored (`YYYY-MM-DD`).
+pub fn day(offset: i64) -> String {
+    #[allow(clippy::disallowed_methods, reason = "tests arrange dates relative to the real today")]
+    let today = time::OffsetDateTime::now_utc().date();
+    tre_server::accreditation::domain::format_date(today + time::Duration::days(offset))
+}
