@@ -2,6 +2,8 @@
 //! file or a fresh PostgreSQL database, drives it over HTTP as a browser without JavaScript
 //! would, and checks at teardown that the audit chain still verifies.
 
+#![allow(clippy::unwrap_used, reason = "test code: a failed unwrap is a failed test")]
+
 mod harness;
 
 mod access;
