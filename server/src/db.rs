@@ -34,19 +34,35 @@ struct Embedded {
     down: &'static str,
 }
 
-const SQLITE_MIGRATIONS: &[Embedded] = &[Embedded {
-    version: 1,
-    description: "foundation",
-    up: include_str!("../../migrations/sqlite/0001_foundation.up.sql"),
-    down: include_str!("../../migrations/sqlite/0001_foundation.down.sql"),
-}];
+const SQLITE_MIGRATIONS: &[Embedded] = &[
+    Embedded {
+        version: 1,
+        description: "foundation",
+        up: include_str!("../../migrations/sqlite/0001_foundation.up.sql"),
+        down: include_str!("../../migrations/sqlite/0001_foundation.down.sql"),
+    },
+    Embedded {
+        version: 2,
+        description: "password_must_change",
+        up: include_str!("../../migrations/sqlite/0002_password_must_change.up.sql"),
+        down: include_str!("../../migrations/sqlite/0002_password_must_change.down.sql"),
+    },
+];
 
-const POSTGRES_MIGRATIONS: &[Embedded] = &[Embedded {
-    version: 1,
-    description: "foundation",
-    up: include_str!("../../migrations/postgres/0001_foundation.up.sql"),
-    down: include_str!("../../migrations/postgres/0001_foundation.down.sql"),
-}];
+const POSTGRES_MIGRATIONS: &[Embedded] = &[
+    Embedded {
+        version: 1,
+        description: "foundation",
+        up: include_str!("../../migrations/postgres/0001_foundation.up.sql"),
+        down: include_str!("../../migrations/postgres/0001_foundation.down.sql"),
+    },
+    Embedded {
+        version: 2,
+        description: "password_must_change",
+        up: include_str!("../../migrations/postgres/0002_password_must_change.up.sql"),
+        down: include_str!("../../migrations/postgres/0002_password_must_change.down.sql"),
+    },
+];
 
 fn migrator(backend: Backend) -> Migrator {
     let embedded = match backend {

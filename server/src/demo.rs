@@ -60,6 +60,8 @@ pub async fn seed(db: &Db, now: OffsetDateTime) -> Result<Vec<DemoAccount>, Stor
                 password_hash: password.hash().map_err(StoreError::Rule)?,
                 roles: &[*platform_role],
                 totp_secret: Some(totp.to_base32()),
+                // Demo passwords are printed for the demo's sake and stay as they are.
+                password_is_temporary: false,
             },
         )
         .await?;

@@ -41,11 +41,27 @@ pub async fn serve(
     clock: Arc<dyn Clock>,
     listener: tokio::net::TcpListener,
 ) -> anyhow::Result<()> {
+    let housekeeping = tokio::spawn(delete_expired_sessions(db.clone(), clock.clone()));
     let state = web::AppState { db: db.clone(), clock, config: Arc::new(config), policy: policy::AccessPolicy };
     let app = web::router(state);
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    housekeeping.abort();
     db.close().await;
     Ok(())
+}
+
+/// Every few minutes, removes expired session records so that anonymous visits (each gets a
+/// session for its CSRF token) cannot grow the table without bound.
+async fn delete_expired_sessions(db: Db, clock: Arc<dyn Clock>) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+    loop {
+        every.tick().await;
+        match accounts::store::delete_expired_sessions(&db, clock.now()).await {
+            Ok(n) if n > 0 => tracing::info!(sessions.deleted = n, "expired sessions removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error.cause = %e, "removing expired sessions failed"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -160,6 +160,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     password_hash: password.hash().map_err(anyhow::Error::msg)?,
                     roles: &[PlatformRole::Administrator],
                     totp_secret: None,
+                    password_is_temporary: true,
                 },
             )
             .await?;
@@ -169,7 +170,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 username.as_str(),
                 password.reveal()
             );
-            println!("They set up an authenticator at first sign-in.");
+            println!("At first sign-in they set up an authenticator and choose their own password.");
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -58,7 +58,8 @@ async fn each_denial_beside_an_allowed_request(engine: Engine) {
     ren.password_step(&account).await;
     let secret = ren.get("/signin/enrol").await.text("#secret").unwrap();
     let p = ren.submit("/signin/enrol", "/signin/enrol", &[("code", &current_code(&secret))]).await;
-    assert_eq!(p.location.as_deref(), Some("/"));
+    assert_eq!(p.location.as_deref(), Some("/signin/password"));
+    ren.choose_password("ren's chosen password").await;
     exec(&db, &format!("INSERT INTO project_members (project_id, person_id, role, starts_on) VALUES ({id}, {ren_id}, 'observer', '{}')", day(-1))).await;
     denied(&db, &ren.get(&project).await, "no_training").await;
     let person_page = format!("/admin/people/{ren_id}");

@@ -116,6 +116,24 @@ async fn idle_sessions_expire(engine: Engine) {
 }
 both!(an_idle_session_expires, idle_sessions_expire);
 
+async fn sessions_end_at_their_maximum_lifetime(engine: Engine) {
+    let installation = Installation::new(engine).await;
+    let server = Server::start_with(installation, &[("TRE_SESSION_MAX_SECONDS", "3")]).await;
+    let c = server.signed_in("analyst").await;
+    // Used every half second, the session still ends three seconds after sign-in.
+    let mut ended = false;
+    for _ in 0..12 {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        if c.get("/").await.location.as_deref() == Some("/signin") {
+            ended = true;
+            break;
+        }
+    }
+    assert!(ended, "the session outlived its maximum lifetime");
+    server.stop().await;
+}
+both!(a_busy_session_still_ends_at_its_maximum_lifetime, sessions_end_at_their_maximum_lifetime);
+
 #[tokio::test]
 async fn a_database_that_is_down_at_start_is_a_clear_error() {
     let installation = Installation::new(Engine::Sqlite).await;

@@ -47,12 +47,18 @@ pub struct Account {
     pub totp: String,
 }
 
-/// Where a test's installation keeps its state.
-#[derive(Debug, Clone)]
+/// Where a test's installation keeps its state; its folder is removed when it is dropped.
+#[derive(Debug)]
 pub struct Installation {
     pub data_dir: PathBuf,
     /// `Some` for PostgreSQL; SQLite lives in `data_dir`.
     pub database_url: Option<String>,
+}
+
+impl Drop for Installation {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
 }
 
 impl Installation {
@@ -175,12 +181,13 @@ impl Server {
 
     /// Stops the server and checks the invariant every test leaves behind: the audit chain
     /// verifies end to end.
-    pub async fn stop(mut self) -> Installation {
-        let _ = self.child.start_kill();
-        let _ = self.child.wait().await;
-        let (code, out) = self.installation.audit_verify().await;
+    pub async fn stop(self) -> Installation {
+        let Server { installation, mut child, .. } = self;
+        let _ = child.start_kill();
+        let _ = child.wait().await;
+        let (code, out) = installation.audit_verify().await;
         assert_eq!(code, 0, "audit chain broken at teardown: {out}");
-        self.installation.clone()
+        installation
     }
 }
 
@@ -275,6 +282,18 @@ impl Client {
     /// The password step only.
     pub async fn password_step(&self, account: &Account) -> Page {
         self.submit("/signin", "/signin", &[("username", &account.username), ("password", &account.password)]).await
+    }
+
+    /// Replaces a temporary password at the end of a first sign-in; panics unless it succeeds.
+    pub async fn choose_password(&self, new_password: &str) {
+        let p = self
+            .submit(
+                "/signin/password",
+                "/signin/password",
+                &[("new_password", new_password), ("confirm_password", new_password)],
+            )
+            .await;
+        assert_eq!(p.location.as_deref(), Some("/"), "choosing a password: {}", p.body);
     }
 
     /// Both factors; panics if sign-in does not succeed.

@@ -69,11 +69,32 @@ async fn new_person_enrols(engine: Engine) {
     // The same key is offered until enrolment completes.
     assert_eq!(yuki.get("/signin/enrol").await.text("#secret").unwrap(), secret);
     let ok = yuki.submit("/signin/enrol", "/signin/enrol", &[("code", &current_code(&secret))]).await;
-    assert_eq!(ok.location.as_deref(), Some("/"), "{}", ok.body);
+    assert_eq!(ok.location.as_deref(), Some("/signin/password"), "{}", ok.body);
+    // The temporary password must be replaced before anything else opens.
+    assert_eq!(yuki.get("/").await.location.as_deref(), Some("/signin"));
+    for (new, confirm, why) in [
+        ("short", "short", "12 to 256 characters"),
+        ("a long new password", "a different one!!", "differ"),
+        (account.password.as_str(), account.password.as_str(), "different from the current"),
+    ] {
+        let p = yuki
+            .submit("/signin/password", "/signin/password", &[("new_password", new), ("confirm_password", confirm)])
+            .await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(p.text("#error").unwrap().contains(why), "{}", p.body);
+    }
+    yuki.choose_password("yuki's own long password").await;
     let home = yuki.get("/").await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.text("#accreditation .warn").unwrap().contains("no completed training"));
     assert!(TotpSecret::from_base32(&secret).is_some());
+    let db = server.installation.db().await;
+    assert_eq!(crate::harness::audit_count(&db, "person.password_change", "success", None).await, 1);
+    // The temporary password no longer works; the chosen one does.
+    let again = Client::new(&server.base);
+    assert_eq!(again.password_step(&account).await.status, StatusCode::UNAUTHORIZED);
+    let chosen = crate::harness::Account { password: "yuki's own long password".into(), ..account.clone() };
+    assert_eq!(again.password_step(&chosen).await.location.as_deref(), Some("/signin/code"));
     server.stop().await;
 }
 both!(a_new_person_enrols_an_authenticator_at_first_signin, new_person_enrols);
@@ -101,6 +122,36 @@ async fn admin_changes_apply_at_once(engine: Engine) {
     let own = format!("/admin/people/{admin_id}");
     let p = admin.submit(&own, &format!("{own}/roles"), &[("role_researcher", "on")]).await;
     assert_eq!(p.status, StatusCode::CONFLICT);
+    // People change their own password; that ends their other sessions.
+    let half = Client::new(&server.base);
+    half.password_step(&server.account("analyst")).await;
+    let wrong = analyst
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", "not it at all"),
+                ("new_password", "analyst new password"),
+                ("confirm_password", "analyst new password"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let changed = analyst
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", &server.account("analyst").password),
+                ("new_password", "analyst new password"),
+                ("confirm_password", "analyst new password"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.location.as_deref(), Some("/"), "{}", changed.body);
+    assert_eq!(analyst.get("/").await.status, StatusCode::OK, "the changing session continues");
+    assert_eq!(half.get("/signin/code").await.location.as_deref(), Some("/signin"), "other sessions end");
+
     // A password reset ends the person's sessions and shows a new temporary password once.
     let p = admin.submit(&page, &format!("{page}/reset-password"), &[]).await;
     assert_eq!(p.status, StatusCode::OK);

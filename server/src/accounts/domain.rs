@@ -277,6 +277,8 @@ pub enum Stage {
     NeedsCode,
     /// Password accepted; no authenticator yet: enrolment is due.
     NeedsEnrolment,
+    /// Both factors given with a temporary password: a new password is due.
+    NeedsNewPassword,
     /// Signed in with both factors.
     SignedIn,
 }
@@ -287,13 +289,16 @@ impl Stage {
         match self {
             Stage::NeedsCode => "code",
             Stage::NeedsEnrolment => "enrol",
+            Stage::NeedsNewPassword => "new_password",
             Stage::SignedIn => "signed_in",
         }
     }
 
     /// Parses the stored form.
     pub fn parse(s: &str) -> Option<Self> {
-        [Stage::NeedsCode, Stage::NeedsEnrolment, Stage::SignedIn].into_iter().find(|x| x.as_str() == s)
+        [Stage::NeedsCode, Stage::NeedsEnrolment, Stage::NeedsNewPassword, Stage::SignedIn]
+            .into_iter()
+            .find(|x| x.as_str() == s)
     }
 }
 

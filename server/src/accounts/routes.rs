@@ -36,6 +36,8 @@ pub fn routes() -> Router<AppState> {
         .route("/signin", get(signin_page).post(signin))
         .route("/signin/code", get(code_page).post(code))
         .route("/signin/enrol", get(enrol_page).post(enrol))
+        .route("/signin/password", get(new_password_page).post(new_password))
+        .route("/account/password", get(change_password_page).post(change_password))
         .route("/signout", post(signout))
         .route("/admin/people", get(people_page).post(create_person))
         .route("/admin/people/new", get(new_person_page))
@@ -112,6 +114,7 @@ async fn signin(
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
     let Ok(username) = Username::parse(&form.username) else {
+        store::record_malformed_username(&state.db, now).await?;
         return signin_again(&session, String::new()).await;
     };
     let auth = store::auth_by_username(&state.db, &username).await?;
@@ -220,6 +223,18 @@ async fn finish_signin(state: &AppState, session: &Session) -> Result<(), AppErr
     Ok(())
 }
 
+/// After the second factor: a temporary password must be replaced first; otherwise the
+/// person is signed in.
+async fn after_second_factor(state: &AppState, session: &Session, must_change: bool) -> Result<Response, AppError> {
+    if must_change {
+        session.cycle_id().await?;
+        session.insert(STAGE_KEY, Stage::NeedsNewPassword.as_str()).await?;
+        return Ok(Redirect::to("/signin/password").into_response());
+    }
+    finish_signin(state, session).await?;
+    Ok(Redirect::to("/").into_response())
+}
+
 /// Records a refused code; ends the session when the account gets locked.
 async fn code_refused(state: &AppState, p: &Pending, why: CodeRejection) -> Result<Option<AppError>, AppError> {
     let locked = store::record_failure(
@@ -288,10 +303,7 @@ async fn code(
         Err(why) => Err(why),
     };
     match result {
-        Ok(()) => {
-            finish_signin(&state, &p.session).await?;
-            Ok(Redirect::to("/").into_response())
-        }
+        Ok(()) => after_second_factor(&state, &p.session, auth.password_must_change).await,
         Err(why) => {
             if let Some(locked) = code_refused(&state, &p, why).await? {
                 return Err(locked);
@@ -376,8 +388,8 @@ async fn enrol(
             )
             .await?;
             p.session.remove_value(ENROL_SECRET_KEY).await?;
-            finish_signin(&state, &p.session).await?;
-            Ok(Redirect::to("/").into_response())
+            let must_change = store::auth_by_id(&state.db, p.person_id).await?.is_some_and(|a| a.password_must_change);
+            after_second_factor(&state, &p.session, must_change).await
         }
         Err(why) => {
             if let Some(locked) = code_refused(&state, &p, why).await? {
@@ -392,6 +404,120 @@ async fn enrol(
             *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
             Ok(response)
         }
+    }
+}
+
+// ----- Choosing one's own password -----
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    chrome: Chrome,
+    error: Option<String>,
+    action: &'static str,
+    current_needed: bool,
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current_password: Option<String>,
+    new_password: String,
+    confirm_password: String,
+}
+
+/// Checks a new password against the rules and the current hash; returns its hash.
+fn new_password_hash(form: &PasswordForm, current_hash: Option<&str>) -> Result<String, String> {
+    let new = NewPassword::parse(&form.new_password)?;
+    if form.new_password != form.confirm_password {
+        return Err("the two new passwords differ".into());
+    }
+    if current_hash.is_some_and(|h| verify_password(h, &form.new_password)) {
+        return Err("choose a password different from the current one".into());
+    }
+    new.hash()
+}
+
+async fn password_form(
+    chrome: Chrome,
+    error: Option<String>,
+    action: &'static str,
+    current_needed: bool,
+) -> Result<Response, AppError> {
+    let mut response = html(PasswordPage { chrome, error: error.clone(), action, current_needed })?;
+    if error.is_some() {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+async fn new_password_page(PendingAt(p, stage): PendingAt) -> Result<Response, AppError> {
+    let p = p.expect(Stage::NeedsNewPassword, stage)?;
+    password_form(anonymous_chrome(&p.session).await?, None, "/signin/password", false).await
+}
+
+async fn new_password(
+    State(state): State<AppState>,
+    PendingAt(p, stage): PendingAt,
+    ValidForm(form): ValidForm<PasswordForm>,
+) -> Result<Response, AppError> {
+    let p = p.expect(Stage::NeedsNewPassword, stage)?;
+    let auth = store::auth_by_id(&state.db, p.person_id).await?.ok_or(AppError::SignInRequired)?;
+    match new_password_hash(&form, auth.password_hash.as_deref()) {
+        Ok(hash) => {
+            store::set_own_password(&state.db, state.clock.now(), p.person_id, hash).await?;
+            finish_signin(&state, &p.session).await?;
+            Ok(Redirect::to("/").into_response())
+        }
+        Err(e) => password_form(anonymous_chrome(&p.session).await?, Some(e), "/signin/password", false).await,
+    }
+}
+
+async fn change_password_page(me: SignedIn) -> Result<Response, AppError> {
+    password_form(me.chrome().await?, None, "/account/password", true).await
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    me: SignedIn,
+    ValidForm(form): ValidForm<PasswordForm>,
+) -> Result<Response, AppError> {
+    let auth = store::auth_by_id(&state.db, me.person_id).await?.ok_or(AppError::SignInRequired)?;
+    let current = form.current_password.as_deref().unwrap_or_default();
+    let current_ok = auth.password_hash.as_deref().is_some_and(|h| verify_password(h, current));
+    if !current_ok {
+        let username = Username::parse(&me.username).map_err(AppError::Internal)?;
+        let locked = store::record_failure(
+            &state.db,
+            state.clock.now(),
+            &username,
+            Some(me.person_id),
+            "person.password_change",
+            "wrong current password",
+            throttle_policy(&state),
+        )
+        .await?;
+        if locked {
+            me.session.flush().await?;
+            return Err(AppError::TooManyAttempts(
+                "Too many failed attempts. Sign-in for this account is locked for a while.".into(),
+            ));
+        }
+        return password_form(
+            me.chrome().await?,
+            Some("the current password is wrong".into()),
+            "/account/password",
+            true,
+        )
+        .await;
+    }
+    match new_password_hash(&form, auth.password_hash.as_deref()) {
+        Ok(hash) => {
+            store::set_own_password(&state.db, state.clock.now(), me.person_id, hash).await?;
+            // Every other session ended with the change; this one continues under a new id.
+            me.session.cycle_id().await?;
+            Ok(Redirect::to("/").into_response())
+        }
+        Err(e) => password_form(me.chrome().await?, Some(e), "/account/password", true).await,
     }
 }
 
@@ -594,6 +720,7 @@ async fn create_person(
             password_hash: hash,
             roles: &roles,
             totp_secret: None,
+            password_is_temporary: true,
         },
     )
     .await?;

@@ -26,6 +26,8 @@ pub struct PersonAuth {
     pub totp_last_step: i64,
     /// Whether the account may sign in.
     pub active: bool,
+    /// Whether the password is temporary and must be replaced at this sign-in.
+    pub password_must_change: bool,
 }
 
 fn auth_from_row(row: &sqlx::any::AnyRow) -> Result<PersonAuth, sqlx::Error> {
@@ -36,10 +38,12 @@ fn auth_from_row(row: &sqlx::any::AnyRow) -> Result<PersonAuth, sqlx::Error> {
         totp_enrolled: row.try_get::<i64, _>("totp_enrolled")? != 0,
         totp_last_step: row.try_get("totp_last_step")?,
         active: row.try_get::<i64, _>("active")? != 0,
+        password_must_change: row.try_get::<i64, _>("password_must_change")? != 0,
     })
 }
 
-const AUTH_COLUMNS: &str = "id, password_hash, totp_secret, totp_enrolled, totp_last_step, active";
+const AUTH_COLUMNS: &str =
+    "id, password_hash, totp_secret, totp_enrolled, totp_last_step, active, password_must_change";
 
 /// The sign-in facts of the person with this username.
 pub async fn auth_by_username(db: &Db, username: &Username) -> Result<Option<PersonAuth>, StoreError> {
@@ -343,6 +347,9 @@ pub struct NewPerson<'a> {
     pub roles: &'a [PlatformRole],
     /// A TOTP secret already confirmed out of band (the demo seed); `None`: enrol at first sign-in.
     pub totp_secret: Option<String>,
+    /// Whether the password is temporary (given by an administrator) and must be replaced at
+    /// the first sign-in.
+    pub password_is_temporary: bool,
 }
 
 /// Creates a person with roles, audited.
@@ -361,14 +368,15 @@ pub async fn create_person(
         return Err(StoreError::Rule(format!("the username {} is taken", new.username.as_str())));
     }
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO people (username, display_name, password_hash, totp_secret, totp_enrolled, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO people (username, display_name, password_hash, totp_secret, totp_enrolled, password_must_change, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(new.username.as_str())
     .bind(new.display_name.as_str())
     .bind(&new.password_hash)
     .bind(&new.totp_secret)
     .bind(i64::from(new.totp_secret.is_some()))
+    .bind(i64::from(new.password_is_temporary))
     .bind(to_millis(now))
     .fetch_one(&mut *tx)
     .await?;
@@ -489,6 +497,53 @@ pub async fn reset(
     Ok(())
 }
 
+/// Sets a person's own new password (after a temporary one, or from their account page) and
+/// ends every session of theirs; the caller gives the current session a new id.
+pub async fn set_own_password(db: &Db, now: OffsetDateTime, person: i64, hash: String) -> Result<(), StoreError> {
+    let mut tx = db.begin_write().await?;
+    let updated = sqlx::query("UPDATE people SET password_hash = $1, password_must_change = 0 WHERE id = $2")
+        .bind(hash)
+        .bind(person)
+        .execute(&mut *tx)
+        .await?;
+    if updated.rows_affected() != 1 {
+        return Err(StoreError::NotFound);
+    }
+    let ended = sqlx::query("DELETE FROM sessions WHERE person_id = $1").bind(person).execute(&mut *tx).await?;
+    append(
+        &mut tx,
+        now,
+        &AuditEvent::new(Actor::Person(person), "person.password_change", format!("person:{person}"), Outcome::Success)
+            .with_details(json!({"sessions_ended": ended.rows_affected()})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes session records past their expiry (housekeeping; sessions past expiry are already
+/// refused when loaded). Returns how many were deleted.
+pub async fn delete_expired_sessions(db: &Db, now: OffsetDateTime) -> Result<u64, StoreError> {
+    let done =
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(to_millis(now)).execute(db.pool()).await?;
+    Ok(done.rows_affected())
+}
+
+/// Records a sign-in attempt with a username that is not even well-formed (nothing to
+/// throttle, but the attempt is audited).
+pub async fn record_malformed_username(db: &Db, now: OffsetDateTime) -> Result<(), StoreError> {
+    let mut tx = db.begin_write().await?;
+    append(
+        &mut tx,
+        now,
+        &AuditEvent::new(Actor::Anonymous, "signin.password", "username:(malformed)", Outcome::Denied)
+            .with_details(json!({"reason": "malformed username"})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -511,6 +566,7 @@ mod tests {
                 password_hash: "x".into(),
                 roles: &[PlatformRole::Researcher],
                 totp_secret: None,
+                password_is_temporary: true,
             },
         )
         .await
@@ -533,6 +589,7 @@ mod tests {
                     password_hash: "x".into(),
                     roles: &[],
                     totp_secret: None,
+                    password_is_temporary: true,
                 },
             )
             .await
