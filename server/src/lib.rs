@@ -11,6 +11,7 @@ pub mod accreditation;
 pub mod audit;
 pub mod clock;
 pub mod config;
+pub mod datasets;
 pub mod db;
 pub mod demo;
 pub mod projects;

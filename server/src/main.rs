@@ -40,6 +40,18 @@ enum Command {
     },
     /// Apply pending database migrations.
     Migrate,
+    /// Write synthetic OMOP-shaped health data as Parquet (one file per table).
+    DemoData {
+        /// Number of persons (1,000,000 gives tens of millions of rows).
+        #[arg(long, default_value_t = 10_000)]
+        persons: u64,
+        /// Seed: the same seed and size give the same files.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output folder.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -102,10 +114,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     let overrides = Overrides { config_file: cli.config.clone(), listen, data_dir: cli.data_dir.clone() };
-    let config = Config::load(&overrides, |k| std::env::var(k).ok())?;
+    let load_config = || Config::load(&overrides, |k| std::env::var(k).ok());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match cli.command {
         Command::Serve { demo, .. } => {
+            let config = load_config()?;
             let db = tre_server::open_database(&config).await?;
             if demo {
                 let created = tre_server::demo::seed(&db, clock.now()).await?;
@@ -124,13 +137,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tre_server::serve(config, db, clock, listener).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::DemoData { persons, seed, out } => demo_data(persons, seed, out).await,
         Command::Migrate => {
+            let config = load_config()?;
             let db = tre_server::open_database(&config).await?;
             println!("migrations current on {}", config.database);
             db.close().await;
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Verify } => {
+            let config = load_config()?;
             let db = tre_server::db::Db::connect(&config.database).await?;
             let result = tre_server::audit::store::verify(&db).await;
             db.close().await;
@@ -146,6 +162,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Admin { command: AdminCommand::CreateAdministrator { username, name } } => {
+            let config = load_config()?;
             let db = tre_server::open_database(&config).await?;
             let username = Username::parse(&username).map_err(anyhow::Error::msg)?;
             let display_name = DisplayName::parse(&name).map_err(anyhow::Error::msg)?;
@@ -174,4 +191,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `tre demo-data`: needs no configuration or database.
+async fn demo_data(persons: u64, seed: u64, out: PathBuf) -> anyhow::Result<ExitCode> {
+    use tre_server::datasets::synthetic::{Options, generate};
+    let bar = indicatif::ProgressBar::new(persons).with_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} persons  {per_sec}  eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let options = Options { persons, seed, out: out.clone() };
+    let progress = bar.clone();
+    let summary = tokio::task::spawn_blocking(move || generate(&options, |done| progress.set_position(done))).await??;
+    bar.finish_and_clear();
+    println!("wrote {} in {:.1} s:", out.display(), started.elapsed().as_secs_f64());
+    for (table, rows) in summary.tables {
+        println!("  {table:<22} {rows:>12} rows");
+    }
+    Ok(ExitCode::SUCCESS)
 }
