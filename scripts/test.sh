@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian machine or a used one: installs what the tests need
-# when it is missing (mold, PostgreSQL), starts a throwaway PostgreSQL on a loopback port,
+# when it is missing (mold, PostgreSQL, SeaweedFS), starts a throwaway PostgreSQL and an S3
+# server (SeaweedFS) on loopback ports,
 # runs formatting, lints and every test, and stops what it started. Exits non-zero on any
 # failure.
 set -euo pipefail
@@ -12,10 +13,13 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tre-target}"
 
 ensure_build_tools
 ensure_postgres
+command -v curl >/dev/null 2>&1 || apt_install curl
+ensure_seaweedfs
 
 DATA_DIR=$(mktemp -d)
 chmod 755 "$DATA_DIR"
 cleanup() {
+  stop_seaweedfs "$DATA_DIR"
   stop_postgres "$DATA_DIR"
   rm -rf "$DATA_DIR"
 }
@@ -25,6 +29,12 @@ start=$(date +%s)
 PG_PORT=$(start_postgres "$DATA_DIR")
 export TRE_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:${PG_PORT}/postgres"
 echo "==> PostgreSQL on 127.0.0.1:${PG_PORT}" >&2
+S3_PORT=$(start_seaweedfs "$DATA_DIR")
+export TRE_TEST_S3_ENDPOINT="http://127.0.0.1:${S3_PORT}"
+export TRE_TEST_S3_BUCKET=tre-test
+export TRE_TEST_S3_ACCESS_KEY_ID=tre-test-key
+export TRE_TEST_S3_SECRET_ACCESS_KEY=tre-test-secret
+echo "==> S3 (SeaweedFS) on 127.0.0.1:${S3_PORT}" >&2
 
 echo "==> cargo fmt --check" >&2
 cargo fmt --all --check

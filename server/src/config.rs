@@ -139,6 +139,8 @@ pub struct Config {
     pub signin_max_failures: u32,
     /// How long a lockout lasts.
     pub signin_lockout: Duration,
+    /// Where datasets and extracts are kept.
+    pub objects: crate::objects::ObjectsConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -152,6 +154,23 @@ struct FileConfig {
     sessions: FileSessions,
     #[serde(default)]
     signin: FileSignin,
+    #[serde(default)]
+    object_store: FileObjects,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileObjects {
+    kind: Option<String>,
+    path: Option<PathBuf>,
+    endpoint: Option<String>,
+    bucket: Option<String>,
+    region: Option<String>,
+    prefix: Option<String>,
+    access_key_id: Option<String>,
+    secret_access_key_file: Option<PathBuf>,
+    allow_http: Option<bool>,
+    path_style: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -353,7 +372,10 @@ impl Config {
             });
         }
 
+        let objects = objects_config(file.object_store, &file_path, &data_dir.value, &env)?;
+
         Ok(Config {
+            objects,
             listen: listen_addr,
             data_dir: data_dir.value,
             database,
@@ -363,6 +385,106 @@ impl Config {
             signin_max_failures: max_failures.value,
             signin_lockout,
         })
+    }
+}
+
+/// The object store settings: `[object_store]` in the file, `TRE_OBJECT_STORE`/`TRE_S3_*` in
+/// the environment. The S3 secret comes only from the environment or a file, never the TOML.
+fn objects_config(
+    file: FileObjects,
+    file_path: &Option<PathBuf>,
+    data_dir: &Path,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<crate::objects::ObjectsConfig, ConfigError> {
+    use crate::objects::{ObjectsConfig, S3Config};
+    let file_source = || Source::File(file_path.clone().unwrap_or_default());
+    let text = |var: &'static str, from_file: Option<String>| -> Option<(String, Source)> {
+        match env(var) {
+            Some(v) => Some((v, Source::Env(var))),
+            None => from_file.map(|v| (v, file_source())),
+        }
+    };
+    let flag = |setting: &'static str,
+                var: &'static str,
+                from_file: Option<bool>,
+                default: bool|
+     -> Result<bool, ConfigError> {
+        match env(var) {
+            Some(v) => match v.trim() {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                _ => Err(ConfigError::Invalid {
+                    setting,
+                    from: Source::Env(var),
+                    reason: format!("{v:?} is not true or false"),
+                }),
+            },
+            None => Ok(from_file.unwrap_or(default)),
+        }
+    };
+    let kind = text("TRE_OBJECT_STORE", file.kind).unwrap_or(("local".into(), Source::Default));
+    match kind.0.as_str() {
+        "local" => {
+            let root = match text("TRE_OBJECTS_PATH", file.path.map(|p| p.display().to_string())) {
+                Some((p, _)) => PathBuf::from(p),
+                None => data_dir.join("objects"),
+            };
+            Ok(ObjectsConfig::Local { root })
+        }
+        "s3" => {
+            let required = |setting: &'static str, var: &'static str, value: Option<String>| {
+                text(var, value).map(|(v, _)| v).filter(|v| !v.trim().is_empty()).ok_or(ConfigError::Invalid {
+                    setting,
+                    from: Source::Default,
+                    reason: format!("required for an S3 object store (set it in [object_store] or {var})"),
+                })
+            };
+            let bucket = required("object_store.bucket", "TRE_S3_BUCKET", file.bucket)?;
+            let access_key_id = required("object_store.access_key_id", "TRE_S3_ACCESS_KEY_ID", file.access_key_id)?;
+            let secret_access_key = match (env("TRE_S3_SECRET_ACCESS_KEY"), &file.secret_access_key_file) {
+                (Some(secret), _) => secret,
+                (None, Some(path)) => std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError::Invalid {
+                        setting: "object_store.secret_access_key_file",
+                        from: file_source(),
+                        reason: format!("cannot read {}: {}", path.display(), e.kind()),
+                    })?
+                    .trim()
+                    .to_string(),
+                (None, None) => {
+                    return Err(ConfigError::Invalid {
+                        setting: "object_store.secret_access_key_file",
+                        from: Source::Default,
+                        reason: "an S3 object store needs TRE_S3_SECRET_ACCESS_KEY or secret_access_key_file".into(),
+                    });
+                }
+            };
+            let endpoint = text("TRE_S3_ENDPOINT", file.endpoint);
+            if let Some((e, from)) = &endpoint
+                && !(e.starts_with("http://") || e.starts_with("https://"))
+            {
+                return Err(ConfigError::Invalid {
+                    setting: "object_store.endpoint",
+                    from: from.clone(),
+                    reason: "must start with http:// or https://".into(),
+                });
+            }
+            Ok(ObjectsConfig::S3(S3Config {
+                endpoint: endpoint.map(|(e, _)| e),
+                bucket,
+                region: text("TRE_S3_REGION", file.region).map(|(v, _)| v).unwrap_or_else(|| "us-east-1".into()),
+                prefix: text("TRE_S3_PREFIX", file.prefix).map(|(v, _)| v).unwrap_or_default(),
+                access_key_id,
+                secret_access_key,
+                allow_http: flag("object_store.allow_http", "TRE_S3_ALLOW_HTTP", file.allow_http, false)?,
+                path_style: flag("object_store.path_style", "TRE_S3_PATH_STYLE", file.path_style, true)?,
+            }))
+        }
+        other => Err(ConfigError::Invalid {
+            setting: "object_store.kind",
+            from: kind.1,
+            reason: format!("{other:?} is neither \"local\" nor \"s3\""),
+        }),
     }
 }
 
@@ -418,6 +540,44 @@ mod tests {
         check_error(&[], Some("listen = 3"), "is not valid");
         check_error(&[], Some("lisen = \"x\""), "unknown field");
         check_error(&[], Some("[signin]\nmax_failures = 0"), "signin.max_failures");
+    }
+
+    #[test]
+    fn object_store_settings() {
+        let c = load(&[], None).unwrap();
+        assert_eq!(c.objects, crate::objects::ObjectsConfig::Local { root: PathBuf::from("tre-data/objects") });
+        let c = load(
+            &[("TRE_S3_SECRET_ACCESS_KEY", "sekret"), ("TRE_S3_ALLOW_HTTP", "true")],
+            Some("[object_store]\nkind = \"s3\"\nbucket = \"tre\"\naccess_key_id = \"id\"\nendpoint = \"http://127.0.0.1:1\""),
+        )
+        .unwrap();
+        match c.objects {
+            crate::objects::ObjectsConfig::S3(s) => {
+                assert_eq!(s.bucket, "tre");
+                assert!(s.allow_http && s.path_style);
+                assert_eq!(s.secret_access_key, "sekret");
+            }
+            other => panic!("{other:?}"),
+        }
+        check_error(&[("TRE_OBJECT_STORE", "ftp")], None, "object_store.kind");
+        check_error(&[("TRE_OBJECT_STORE", "s3")], None, "object_store.bucket");
+        check_error(
+            &[("TRE_OBJECT_STORE", "s3"), ("TRE_S3_BUCKET", "b"), ("TRE_S3_ACCESS_KEY_ID", "k")],
+            None,
+            "TRE_S3_SECRET_ACCESS_KEY",
+        );
+        check_error(
+            &[
+                ("TRE_OBJECT_STORE", "s3"),
+                ("TRE_S3_BUCKET", "b"),
+                ("TRE_S3_ACCESS_KEY_ID", "k"),
+                ("TRE_S3_SECRET_ACCESS_KEY", "s"),
+                ("TRE_S3_ALLOW_HTTP", "maybe"),
+            ],
+            None,
+            "object_store.allow_http",
+        );
+        check_error(&[], Some("[object_store]\nsecret_access_key = \"x\""), "unknown field");
     }
 
     #[test]

@@ -34,35 +34,23 @@ struct Embedded {
     down: &'static str,
 }
 
-const SQLITE_MIGRATIONS: &[Embedded] = &[
-    Embedded {
-        version: 1,
-        description: "foundation",
-        up: include_str!("../../migrations/sqlite/0001_foundation.up.sql"),
-        down: include_str!("../../migrations/sqlite/0001_foundation.down.sql"),
-    },
-    Embedded {
-        version: 2,
-        description: "password_must_change",
-        up: include_str!("../../migrations/sqlite/0002_password_must_change.up.sql"),
-        down: include_str!("../../migrations/sqlite/0002_password_must_change.down.sql"),
-    },
-];
+/// The migrations of one engine, from their file names under `migrations/ENGINE/`.
+macro_rules! migrations {
+    ($engine:literal: $($version:literal $name:literal),* $(,)?) => {
+        &[$(Embedded {
+            version: $version,
+            description: $name,
+            up: include_str!(concat!("../../migrations/", $engine, "/", $name, ".up.sql")),
+            down: include_str!(concat!("../../migrations/", $engine, "/", $name, ".down.sql")),
+        }),*]
+    };
+}
 
-const POSTGRES_MIGRATIONS: &[Embedded] = &[
-    Embedded {
-        version: 1,
-        description: "foundation",
-        up: include_str!("../../migrations/postgres/0001_foundation.up.sql"),
-        down: include_str!("../../migrations/postgres/0001_foundation.down.sql"),
-    },
-    Embedded {
-        version: 2,
-        description: "password_must_change",
-        up: include_str!("../../migrations/postgres/0002_password_must_change.up.sql"),
-        down: include_str!("../../migrations/postgres/0002_password_must_change.down.sql"),
-    },
-];
+const SQLITE_MIGRATIONS: &[Embedded] =
+    migrations!("sqlite": 1 "0001_foundation", 2 "0002_password_must_change", 3 "0003_datasets");
+
+const POSTGRES_MIGRATIONS: &[Embedded] =
+    migrations!("postgres": 1 "0001_foundation", 2 "0002_password_must_change", 3 "0003_datasets");
 
 fn migrator(backend: Backend) -> Migrator {
     let embedded = match backend {

@@ -36,9 +36,30 @@ const PEOPLE: &[(&str, &str, &str, PlatformRole)] = &[
 /// The demo project's title.
 pub const DEMO_PROJECT: &str = "Demo: drug utilisation in type 2 diabetes";
 
-/// Seeds the installation if nobody exists yet. Returns the accounts created (empty when the
-/// installation was already seeded).
-pub async fn seed(db: &Db, now: OffsetDateTime) -> Result<Vec<DemoAccount>, StoreError> {
+/// The demo dataset's name.
+pub const DEMO_DATASET: &str = "demo-omop";
+
+/// Why seeding failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    /// The database refused.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The synthetic data could not be made or ingested.
+    #[error("the demo dataset could not be made: {0}")]
+    Data(String),
+}
+
+/// Seeds the installation if nobody exists yet: people, accreditation, a demo dataset of
+/// `persons` synthetic persons, and a demo project. Returns the accounts created (empty when
+/// the installation was already seeded).
+pub async fn seed(
+    db: &Db,
+    objects: &crate::objects::Objects,
+    data_dir: &std::path::Path,
+    persons: u64,
+    now: OffsetDateTime,
+) -> Result<Vec<DemoAccount>, SeedError> {
     if accounts::anyone_exists(db).await? {
         return Ok(Vec::new());
     }
@@ -84,6 +105,7 @@ pub async fn seed(db: &Db, now: OffsetDateTime) -> Result<Vec<DemoAccount>, Stor
         accreditation::record_declaration(db, now, Recorder::Seed { admin }, *id, "2026-1", today - Duration::days(30))
             .await?;
     }
+    demo_dataset(db, objects, data_dir, persons, ids[2], now).await?;
     crate::projects::store::create_demo_project(
         db,
         now,
@@ -94,6 +116,33 @@ pub async fn seed(db: &Db, now: OffsetDateTime) -> Result<Vec<DemoAccount>, Stor
     )
     .await?;
     Ok(created)
+}
+
+/// Generates the synthetic demo data and ingests it as the demo custodian.
+async fn demo_dataset(
+    db: &Db,
+    objects: &crate::objects::Objects,
+    data_dir: &std::path::Path,
+    persons: u64,
+    custodian: i64,
+    now: OffsetDateTime,
+) -> Result<(), SeedError> {
+    use crate::datasets::{domain::DatasetName, ingest, store::Committer, synthetic};
+    let source = data_dir.join("demo-source");
+    let options = synthetic::Options { persons, seed: 2026, out: source.clone() };
+    tokio::task::spawn_blocking(move || synthetic::generate(&options, |_| {}))
+        .await
+        .map_err(|e| SeedError::Data(e.to_string()))?
+        .map_err(|e| SeedError::Data(e.to_string()))?;
+    let request = ingest::Request {
+        dataset: DatasetName::parse(DEMO_DATASET).map_err(SeedError::Data)?,
+        description: "Synthetic OMOP-shaped claims and records (demo; no real person)".into(),
+        person_column: "person_id".into(),
+        source: source.clone(),
+    };
+    let result = ingest::ingest(db, objects, now, Committer::Seed { custodian }, &request, |_, _| {}).await;
+    let _ = std::fs::remove_dir_all(&source);
+    result.map(|_| ()).map_err(|e| SeedError::Data(e.to_string()))
 }
 
 /// The credentials as a table for the terminal.

@@ -14,6 +14,7 @@ pub mod config;
 pub mod datasets;
 pub mod db;
 pub mod demo;
+pub mod objects;
 pub mod projects;
 pub mod web;
 
@@ -35,15 +36,24 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// Opens the object store named by the configuration and proves it answers.
+pub async fn open_objects(config: &Config) -> anyhow::Result<objects::Objects> {
+    let store = objects::Objects::open(&config.objects)?;
+    store.check().await?;
+    Ok(store)
+}
+
 /// Serves the portal on `listener` until a shutdown signal.
 pub async fn serve(
     config: Config,
     db: Db,
+    store: objects::Objects,
     clock: Arc<dyn Clock>,
     listener: tokio::net::TcpListener,
 ) -> anyhow::Result<()> {
     let housekeeping = tokio::spawn(delete_expired_sessions(db.clone(), clock.clone()));
-    let state = web::AppState { db: db.clone(), clock, config: Arc::new(config), policy: policy::AccessPolicy };
+    let state =
+        web::AppState { db: db.clone(), clock, config: Arc::new(config), policy: policy::AccessPolicy, objects: store };
     let app = web::router(state);
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     housekeeping.abort();

@@ -34,9 +34,13 @@ enum Command {
         /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free port).
         #[arg(long, value_name = "ADDR:PORT")]
         listen: Option<String>,
-        /// Seed an empty installation with demo people and a demo project, and print how to sign in.
+        /// Seed an empty installation with demo people, a demo dataset and a demo project, and
+        /// print how to sign in.
         #[arg(long)]
         demo: bool,
+        /// Persons in the demo dataset.
+        #[arg(long, default_value_t = 20_000, requires = "demo")]
+        demo_persons: u64,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -52,6 +56,11 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// Datasets: ingest a new version.
+    Dataset {
+        #[command(subcommand)]
+        command: DatasetCommand,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -61,6 +70,28 @@ enum Command {
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DatasetCommand {
+    /// Ingest a CSV or Parquet file, or a folder of them (one per table), as a new version.
+    Ingest {
+        /// Dataset name (created on its first ingest).
+        #[arg(long)]
+        name: String,
+        /// File or folder to ingest.
+        #[arg(long, value_name = "PATH")]
+        source: PathBuf,
+        /// The column that identifies persons.
+        #[arg(long, value_name = "COLUMN")]
+        person_column: String,
+        /// Description of the dataset (for a new dataset).
+        #[arg(long, default_value = "")]
+        description: String,
+        /// The custodian on whose behalf the ingest runs (recorded in the audit log).
+        #[arg(long, value_name = "USERNAME")]
+        custodian: String,
     },
 }
 
@@ -117,11 +148,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let load_config = || Config::load(&overrides, |k| std::env::var(k).ok());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match cli.command {
-        Command::Serve { demo, .. } => {
+        Command::Serve { demo, demo_persons, .. } => {
             let config = load_config()?;
             let db = tre_server::open_database(&config).await?;
+            let objects = tre_server::open_objects(&config).await?;
             if demo {
-                let created = tre_server::demo::seed(&db, clock.now()).await?;
+                let created =
+                    tre_server::demo::seed(&db, &objects, &config.data_dir, demo_persons, clock.now()).await?;
                 if created.is_empty() {
                     println!("Demo data already present; sign in with the credentials printed when it was created.");
                 } else {
@@ -133,8 +166,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
             let addr = listener.local_addr()?;
             println!("tre listening on http://{addr}");
-            tracing::info!(database = %config.database, listen = %addr, "serving");
-            tre_server::serve(config, db, clock, listener).await?;
+            tracing::info!(database = %config.database, objects = %config.objects.describe(), listen = %addr, "serving");
+            tre_server::serve(config, db, objects, clock, listener).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::DemoData { persons, seed, out } => demo_data(persons, seed, out).await,
@@ -143,6 +176,52 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = tre_server::open_database(&config).await?;
             println!("migrations current on {}", config.database);
             db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Dataset {
+            command: DatasetCommand::Ingest { name, source, person_column, description, custodian },
+        } => {
+            let config = load_config()?;
+            let db = tre_server::open_database(&config).await?;
+            let objects = tre_server::objects::Objects::open(&config.objects)?;
+            let username = Username::parse(&custodian).map_err(anyhow::Error::msg)?;
+            let access = tre_server::access::store::authorise_command_line_operator(
+                &db,
+                clock.as_ref(),
+                &policy::AccessPolicy,
+                &username,
+                tre_server::access::PlatformAction::ManageDatasets,
+            )
+            .await?;
+            let request = tre_server::datasets::ingest::Request {
+                dataset: tre_server::datasets::domain::DatasetName::parse(&name).map_err(anyhow::Error::msg)?,
+                description,
+                person_column,
+                source,
+            };
+            let bar = indicatif::ProgressBar::new_spinner().with_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            let started = std::time::Instant::now();
+            let result = tre_server::datasets::ingest::ingest(
+                &db,
+                &objects,
+                clock.now(),
+                tre_server::datasets::store::Committer::Custodian(&access),
+                &request,
+                |table, rows| bar.set_message(format!("{table}: {rows} rows")),
+            )
+            .await;
+            bar.finish_and_clear();
+            db.close().await;
+            let (version, tables) = result?;
+            let seconds = started.elapsed().as_secs_f64();
+            println!("dataset {} version {version} committed in {seconds:.1} s:", request.dataset.as_str());
+            for t in tables {
+                let persons = t.persons.map(|p| format!("{p} persons")).unwrap_or_else(|| "no person column".into());
+                println!("  {:<22} {:>12} rows  {persons}  sha256 {}", t.table.as_str(), t.rows, t.sha256);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Verify } => {

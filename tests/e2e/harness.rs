@@ -132,7 +132,7 @@ impl Server {
     /// Starts `tre serve --demo` on a free port for `installation`, with extra environment.
     pub async fn start_with(installation: Installation, env: &[(&str, &str)]) -> Server {
         let mut cmd = installation.command();
-        cmd.args(["serve", "--demo", "--listen", "127.0.0.1:0"]);
+        cmd.args(["serve", "--demo", "--demo-persons", "300", "--listen", "127.0.0.1:0"]);
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -9,4 +9,5 @@ mod harness;
 mod access;
 mod audit;
 mod bad_input;
+mod datasets;
 mod signin;

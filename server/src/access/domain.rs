@@ -42,6 +42,8 @@ impl ProjectAction {
 pub enum PlatformAction {
     /// Create people, set roles, record accreditation, reset credentials.
     ManagePeople,
+    /// Ingest datasets and edit their dictionary.
+    ManageDatasets,
 }
 
 impl PlatformAction {
@@ -49,6 +51,7 @@ impl PlatformAction {
     pub fn policy_terms(self) -> (&'static str, &'static str) {
         match self {
             PlatformAction::ManagePeople => ("people", "manage"),
+            PlatformAction::ManageDatasets => ("datasets", "manage"),
         }
     }
 
@@ -56,6 +59,7 @@ impl PlatformAction {
     pub fn as_str(self) -> &'static str {
         match self {
             PlatformAction::ManagePeople => "people.manage",
+            PlatformAction::ManageDatasets => "datasets.manage",
         }
     }
 }

@@ -31,6 +31,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The access policy.
     pub policy: AccessPolicy,
+    /// The object store.
+    pub objects: crate::objects::Objects,
 }
 
 const STYLE_CSS: &str = include_str!("../../../templates/static/style.css");
@@ -45,10 +47,15 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// `/readyz`: the database answers and its migrations are current.
+/// `/readyz`: the database answers and its migrations are current, and the object store
+/// accepts a write and gives it back.
 async fn readyz(State(state): State<AppState>) -> Response {
     if !state.db.ping().await {
         return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
+    }
+    if let Err(e) = state.objects.check().await {
+        tracing::warn!(error.cause = %e, "object store not ready");
+        return (StatusCode::SERVICE_UNAVAILABLE, "object store unavailable").into_response();
     }
     match state.db.migrations_current().await {
         Ok(true) => "ready".into_response(),
@@ -92,6 +99,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(crate::accounts::routes::routes())
         .merge(crate::projects::routes::routes())
+        .merge(crate::datasets::routes::routes())
         .route("/static/style.css", get(style))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

@@ -1,0 +1,115 @@
+//! The catalogue through the real binary: the demo dataset, rounded counts, the custodians'
+//! dictionary editing, and `tre dataset ingest` / `tre demo-data` on the command line.
+
+use crate::both;
+use crate::harness::{Engine, Server, audit_count};
+use reqwest::StatusCode;
+
+async fn catalogue_and_dictionary(engine: Engine) {
+    let server = Server::start(engine).await;
+    let db = server.installation.db().await;
+    let analyst = server.signed_in("analyst").await;
+    let list = analyst.get("/datasets").await;
+    assert_eq!(list.status, StatusCode::OK);
+    let links = list.attrs("#datasets a", "href");
+    assert_eq!(links.len(), 1, "{}", list.body);
+    let latest = analyst.get(&links[0]).await;
+    assert_eq!(latest.status, StatusCode::SEE_OTHER);
+    let page_path = latest.location.unwrap();
+    let page = analyst.get(&page_path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let tables: Vec<String> = page.attrs("section.panel", "id");
+    assert_eq!(tables.len(), 6, "{}", page.body);
+    // Counts are rounded, never exact below two significant figures, and no value is shown.
+    let person_rows = page.html();
+    let rows: Vec<String> = person_rows
+        .select(&scraper::Selector::parse("dd.rows").unwrap())
+        .map(|e| e.text().collect::<String>())
+        .collect();
+    assert!(rows.iter().all(|r| r.starts_with("about ") || r == "fewer than 10"), "{rows:?}");
+    assert!(page.body.contains("about 300"), "300 persons shown rounded");
+    assert!(!page.body.contains("Tokyo") && !page.body.contains("A10BA02"), "a data value leaked into the catalogue");
+    // The analyst sees no edit forms and cannot post one.
+    assert!(page.attrs("form.dictionary", "action").is_empty());
+    let custodian = server.signed_in("custodian1").await;
+    let page = custodian.get(&page_path).await;
+    let forms = page.attrs("form.dictionary", "action");
+    assert!(!forms.is_empty());
+    let action = forms.iter().find(|a| a.ends_with("/columns/6")).cloned().unwrap_or_else(|| forms[0].clone());
+    let p = analyst.submit(&page_path, &action, &[("description", "x"), ("class", "other")]).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let p =
+        custodian.submit(&page_path, &action, &[("description", "Claimed cost in yen"), ("class", "sensitive")]).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let page = custodian.get(&page_path).await;
+    assert!(page.body.contains("Claimed cost in yen"));
+    assert_eq!(audit_count(&db, "dataset.dictionary", "success", None).await, 1);
+    let p = custodian.submit(&page_path, &action, &[("description", "y"), ("class", "secret")]).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(analyst.get("/datasets/99999/versions/1").await.status, StatusCode::NOT_FOUND);
+    server.stop().await;
+}
+both!(the_catalogue_shows_rounded_counts_and_custodians_edit_the_dictionary, catalogue_and_dictionary);
+
+async fn command_line_ingest(engine: Engine) {
+    let server = Server::start(engine).await;
+    let source = server.installation.data_dir.join("source");
+    let out = server
+        .installation
+        .command()
+        .args(["demo-data", "--persons", "50", "--seed", "9", "--out"])
+        .arg(&source)
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("drug_exposure"));
+    let ingest = |custodian: &'static str, source: std::path::PathBuf| {
+        let mut cmd = server.installation.command();
+        cmd.args([
+            "dataset",
+            "ingest",
+            "--name",
+            "claims-2026",
+            "--person-column",
+            "person_id",
+            "--custodian",
+            custodian,
+        ]);
+        cmd.arg("--source").arg(source);
+        cmd
+    };
+    let out = ingest("custodian2", source.clone()).output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("dataset claims-2026 version 1 committed"), "{stdout}");
+    assert!(stdout.contains("50 persons"), "{stdout}");
+    // Only custodians ingest; the refusal is audited.
+    let out = ingest("analyst", source.clone()).output().await.unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not allow"));
+    let db = server.installation.db().await;
+    let refused: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'access.decision' AND outcome = 'denied' AND details LIKE '%command line%'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(refused, 1);
+    // A bad source is a clear error and leaves no version.
+    std::fs::write(source.join("visit_occurrence.parquet"), b"not parquet").unwrap();
+    let out = ingest("custodian2", source.clone()).output().await.unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("visit_occurrence.parquet: not a readable Parquet file"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+    let versions: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE d.name = 'claims-2026'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(versions, 1);
+    server.stop().await;
+}
+both!(custodians_ingest_on_the_command_line, command_line_ingest);
