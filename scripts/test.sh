@@ -36,6 +36,10 @@ export TRE_TEST_S3_ACCESS_KEY_ID=tre-test-key
 export TRE_TEST_S3_SECRET_ACCESS_KEY=tre-test-secret
 echo "==> S3 (SeaweedFS) on 127.0.0.1:${S3_PORT}" >&2
 
+# Everything the tests write to the temporary folder goes under DATA_DIR and is removed with it.
+mkdir -p "$DATA_DIR/tmp"
+export TMPDIR="$DATA_DIR/tmp"
+
 echo "==> cargo fmt --check" >&2
 cargo fmt --all --check
 echo "==> cargo clippy" >&2
