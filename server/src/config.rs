@@ -141,6 +141,8 @@ pub struct Config {
     pub signin_lockout: Duration,
     /// Where datasets and extracts are kept.
     pub objects: crate::objects::ObjectsConfig,
+    /// Where the master key (which seals every project key) comes from.
+    pub master_key: crate::keys::MasterKeySource,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -156,6 +158,7 @@ struct FileConfig {
     signin: FileSignin,
     #[serde(default)]
     object_store: FileObjects,
+    master_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -374,7 +377,14 @@ impl Config {
 
         let objects = objects_config(file.object_store, &file_path, &data_dir.value, &env)?;
 
+        let master_key = match (env("TRE_MASTER_KEY"), file.master_key_file) {
+            (Some(hex), _) => crate::keys::MasterKeySource::Env(hex),
+            (None, Some(path)) => crate::keys::MasterKeySource::File(path),
+            (None, None) => crate::keys::MasterKeySource::File(data_dir.value.join("master.key")),
+        };
+
         Ok(Config {
+            master_key,
             objects,
             listen: listen_addr,
             data_dir: data_dir.value,

@@ -56,6 +56,7 @@ pub enum SeedError {
 pub async fn seed(
     db: &Db,
     objects: &crate::objects::Objects,
+    master: &crate::keys::MasterKey,
     data_dir: &std::path::Path,
     persons: u64,
     now: OffsetDateTime,
@@ -106,8 +107,9 @@ pub async fn seed(
             .await?;
     }
     demo_dataset(db, objects, data_dir, persons, ids[2], now).await?;
-    crate::projects::store::create_demo_project(
+    let project = crate::projects::store::create_demo_project(
         db,
+        master,
         now,
         DEMO_PROJECT,
         today - Duration::days(30),
@@ -115,6 +117,7 @@ pub async fn seed(
         (ids[1], ProjectRole::Analyst),
     )
     .await?;
+    demo_extract(db, objects, master, project, ids[2], now).await?;
     Ok(created)
 }
 
@@ -143,6 +146,59 @@ async fn demo_dataset(
     let result = ingest::ingest(db, objects, now, Committer::Seed { custodian }, &request, |_, _| {}).await;
     let _ = std::fs::remove_dir_all(&source);
     result.map(|_| ()).map_err(|e| SeedError::Data(e.to_string()))
+}
+
+/// The demo project's protocol: persons with type 2 diabetes, their demographics (birth years
+/// banded), their glucose-lowering drugs and their HbA1c results, dates shifted by up to 30 days.
+pub fn demo_protocol() -> crate::extracts::domain::Protocol {
+    use crate::extracts::domain::{Cohort, Protocol, TableSelection};
+    let t = |table: &str, columns: &[&str], filter: Option<&str>| TableSelection {
+        table: table.into(),
+        columns: columns.iter().map(|c| c.to_string()).collect(),
+        filter: filter.map(String::from),
+    };
+    Protocol {
+        dataset: DEMO_DATASET.into(),
+        version: 1,
+        tables: vec![
+            t("person", &["sex", "year_of_birth", "region"], None),
+            t(
+                "drug_exposure",
+                &["drug_exposure_start_date", "drug_code", "days_supply", "quantity", "cost"],
+                Some("drug_code LIKE 'A10%'"),
+            ),
+            t(
+                "measurement",
+                &["measurement_date", "measurement_code", "value_as_number", "unit"],
+                Some("measurement_code = 'HbA1c'"),
+            ),
+        ],
+        cohort: Some(Cohort { table: "condition_occurrence".into(), filter: "condition_code = 'E11.9'".into() }),
+        date_shift_days: 30,
+        birth_year_bands: true,
+    }
+}
+
+async fn demo_extract(
+    db: &Db,
+    objects: &crate::objects::Objects,
+    master: &crate::keys::MasterKey,
+    project: i64,
+    custodian: i64,
+    now: OffsetDateTime,
+) -> Result<(), SeedError> {
+    crate::extracts::store::build(
+        db,
+        objects,
+        master,
+        now,
+        crate::datasets::store::Committer::Seed { custodian },
+        project,
+        &demo_protocol(),
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| SeedError::Data(e.to_string()))
 }
 
 /// The credentials as a table for the terminal.

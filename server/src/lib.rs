@@ -14,6 +14,8 @@ pub mod config;
 pub mod datasets;
 pub mod db;
 pub mod demo;
+pub mod extracts;
+pub mod keys;
 pub mod objects;
 pub mod projects;
 pub mod web;

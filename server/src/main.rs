@@ -61,6 +61,11 @@ enum Command {
         #[command(subcommand)]
         command: DatasetCommand,
     },
+    /// Extracts: build a project's extract from its protocol.
+    Extract {
+        #[command(subcommand)]
+        command: ExtractCommand,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -92,6 +97,26 @@ enum DatasetCommand {
         /// The custodian on whose behalf the ingest runs (recorded in the audit log).
         #[arg(long, value_name = "USERNAME")]
         custodian: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExtractCommand {
+    /// Build (or with --preview, show what would be kept) an approved project's extract.
+    Build {
+        /// The project's id.
+        #[arg(long)]
+        project: i64,
+        /// The protocol, as JSON (dataset, version, tables with columns and filters, cohort,
+        /// date_shift_days, birth_year_bands).
+        #[arg(long, value_name = "FILE")]
+        protocol: PathBuf,
+        /// The custodian on whose behalf the build runs (recorded in the audit log).
+        #[arg(long, value_name = "USERNAME")]
+        custodian: String,
+        /// Show the difference from the dataset (columns, rows, persons kept) without building.
+        #[arg(long)]
+        preview: bool,
     },
 }
 
@@ -152,9 +177,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = load_config()?;
             let db = tre_server::open_database(&config).await?;
             let objects = tre_server::open_objects(&config).await?;
+            let master = tre_server::keys::MasterKey::load(&config.master_key)?;
             if demo {
                 let created =
-                    tre_server::demo::seed(&db, &objects, &config.data_dir, demo_persons, clock.now()).await?;
+                    tre_server::demo::seed(&db, &objects, &master, &config.data_dir, demo_persons, clock.now()).await?;
                 if created.is_empty() {
                     println!("Demo data already present; sign in with the credentials printed when it was created.");
                 } else {
@@ -221,6 +247,64 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for t in tables {
                 let persons = t.persons.map(|p| format!("{p} persons")).unwrap_or_else(|| "no person column".into());
                 println!("  {:<22} {:>12} rows  {persons}  sha256 {}", t.table.as_str(), t.rows, t.sha256);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Extract { command: ExtractCommand::Build { project, protocol, custodian, preview } } => {
+            let config = load_config()?;
+            let db = tre_server::open_database(&config).await?;
+            let objects = tre_server::open_objects(&config).await?;
+            let master = tre_server::keys::MasterKey::load(&config.master_key)?;
+            let text = std::fs::read_to_string(&protocol)
+                .with_context(|| format!("cannot read the protocol {}", protocol.display()))?;
+            let protocol: tre_server::extracts::domain::Protocol = serde_json::from_str(&text)
+                .with_context(|| format!("the protocol {} is not valid", protocol.display()))?;
+            let username = Username::parse(&custodian).map_err(anyhow::Error::msg)?;
+            let access = tre_server::access::store::authorise_command_line_operator(
+                &db,
+                clock.as_ref(),
+                &policy::AccessPolicy,
+                &username,
+                tre_server::access::PlatformAction::ManageDatasets,
+            )
+            .await?;
+            if preview {
+                let tables =
+                    tre_server::extracts::store::preview_build(&db, &objects, &master, clock.now(), project, &protocol)
+                        .await;
+                db.close().await;
+                for t in tables? {
+                    let persons = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_else(|| "-".into());
+                    println!(
+                        "{}: rows {} of {}, persons {} of {}; keeps {}; drops {}",
+                        t.name,
+                        t.rows_after,
+                        t.rows_before,
+                        persons(t.persons_after),
+                        persons(t.persons_before),
+                        t.kept.join(", "),
+                        if t.dropped.is_empty() { "nothing".to_string() } else { t.dropped.join(", ") }
+                    );
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let started = std::time::Instant::now();
+            let result = tre_server::extracts::store::build(
+                &db,
+                &objects,
+                &master,
+                clock.now(),
+                tre_server::datasets::store::Committer::Custodian(&access),
+                project,
+                &protocol,
+            )
+            .await;
+            db.close().await;
+            let (version, tables) = result?;
+            println!("project {project} extract {version} built in {:.1} s:", started.elapsed().as_secs_f64());
+            for t in tables {
+                let persons = t.persons.map(|p| format!("{p} persons")).unwrap_or_else(|| "no persons".into());
+                println!("  {:<22} {:>12} rows  {persons}  sha256 {}", t.name, t.rows, t.sha256);
             }
             Ok(ExitCode::SUCCESS)
         }

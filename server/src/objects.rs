@@ -10,7 +10,6 @@ use futures_util::TryStreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
-use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -95,6 +94,10 @@ pub enum ObjectsError {
 #[derive(Clone)]
 pub struct Objects {
     store: Arc<dyn ObjectStore>,
+    /// Key prefix inside the bucket, applied here rather than with object_store's PrefixStore,
+    /// whose `head` (in 0.13) returns locations with the prefix still on, which DataFusion then
+    /// fails to match.
+    prefix: String,
     described: String,
 }
 
@@ -169,16 +172,43 @@ impl Objects {
                 if let Some(endpoint) = &s.endpoint {
                     b = b.with_endpoint(endpoint);
                 }
-                let s3 = b.build().map_err(|e| setup(reason(&e)))?;
-                if s.prefix.is_empty() { Arc::new(s3) } else { Arc::new(PrefixStore::new(s3, s.prefix.as_str())) }
+                Arc::new(b.build().map_err(|e| setup(reason(&e)))?)
             }
         };
-        Ok(Objects { store, described })
+        let prefix = match config {
+            ObjectsConfig::S3(s) => s.prefix.trim_matches('/').to_string(),
+            ObjectsConfig::Local { .. } => String::new(),
+        };
+        Ok(Objects { store, prefix, described })
     }
 
-    /// The store, for DataFusion and for writers.
+    /// The store, for DataFusion and for writers: keys in it are [`Objects::full`] keys.
     pub fn store(&self) -> Arc<dyn ObjectStore> {
         self.store.clone()
+    }
+
+    /// The key in the underlying store of a platform key (the bucket prefix added).
+    pub fn full(&self, key: &ObjectPath) -> ObjectPath {
+        if self.prefix.is_empty() {
+            key.clone()
+        } else {
+            ObjectPath::from_iter(ObjectPath::from(self.prefix.as_str()).parts().chain(key.parts()))
+        }
+    }
+
+    /// The URL DataFusion reads a platform key at.
+    pub fn url_of(&self, key: &str) -> String {
+        format!("{}{}", Self::URL, self.full(&ObjectPath::from(key)))
+    }
+
+    /// The platform key of a key in the underlying store (the bucket prefix removed).
+    fn relative(&self, key: ObjectPath) -> ObjectPath {
+        if self.prefix.is_empty() {
+            return key;
+        }
+        let prefix = ObjectPath::from(self.prefix.as_str());
+        let stripped: Option<ObjectPath> = key.prefix_match(&prefix).map(|rest| rest.collect());
+        stripped.unwrap_or(key)
     }
 
     /// A description safe for logs and messages.
@@ -192,7 +222,7 @@ impl Objects {
 
     /// Proves the store answers and accepts writes: writes, reads back and deletes a probe.
     pub async fn check(&self) -> Result<(), ObjectsError> {
-        let probe = ObjectPath::from(format!("health/probe-{}", hex::encode(rand::random::<[u8; 8]>())));
+        let probe = self.full(&ObjectPath::from(format!("health/probe-{}", hex::encode(rand::random::<[u8; 8]>()))));
         self.store.put(&probe, "ok".into()).await.map_err(|e| self.failed(&e))?;
         let back =
             self.store.get(&probe).await.map_err(|e| self.failed(&e))?.bytes().await.map_err(|e| self.failed(&e))?;
@@ -208,30 +238,32 @@ impl Objects {
 
     /// Writes bytes at `path`.
     pub async fn put(&self, path: &ObjectPath, bytes: Vec<u8>) -> Result<(), ObjectsError> {
-        self.store.put(path, bytes.into()).await.map(|_| ()).map_err(|e| self.failed(&e))
+        self.store.put(&self.full(path), bytes.into()).await.map(|_| ()).map_err(|e| self.failed(&e))
     }
 
     /// Reads the object at `path`.
     pub async fn get(&self, path: &ObjectPath) -> Result<Vec<u8>, ObjectsError> {
-        let result = self.store.get(path).await.map_err(|e| self.failed(&e))?;
+        let result = self.store.get(&self.full(path)).await.map_err(|e| self.failed(&e))?;
         Ok(result.bytes().await.map_err(|e| self.failed(&e))?.to_vec())
     }
 
     /// Moves an object (atomic on a local folder; copy and delete on S3).
     pub async fn rename(&self, from: &ObjectPath, to: &ObjectPath) -> Result<(), ObjectsError> {
-        self.store.rename(from, to).await.map_err(|e| self.failed(&e))
+        self.store.rename(&self.full(from), &self.full(to)).await.map_err(|e| self.failed(&e))
     }
 
     /// Every object under `prefix`.
     pub async fn list(&self, prefix: &ObjectPath) -> Result<Vec<object_store::ObjectMeta>, ObjectsError> {
-        self.store.list(Some(prefix)).try_collect().await.map_err(|e| self.failed(&e))
+        let listed: Vec<object_store::ObjectMeta> =
+            self.store.list(Some(&self.full(prefix))).try_collect().await.map_err(|e| self.failed(&e))?;
+        Ok(listed.into_iter().map(|m| object_store::ObjectMeta { location: self.relative(m.location), ..m }).collect())
     }
 
     /// Deletes every object under `prefix`; returns how many.
     pub async fn delete_prefix(&self, prefix: &ObjectPath) -> Result<usize, ObjectsError> {
         let objects = self.list(prefix).await?;
         for o in &objects {
-            match self.store.delete(&o.location).await {
+            match self.store.delete(&self.full(&o.location)).await {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
                 Err(e) => return Err(self.failed(&e)),
             }
@@ -296,6 +328,7 @@ mod tests {
             objects.put(&a, b"abc".to_vec()).await.unwrap();
             objects.rename(&a, &b).await.unwrap();
             assert_eq!(objects.get(&b).await.unwrap(), b"abc");
+
             assert!(objects.get(&a).await.is_err(), "{}", objects.describe());
             assert_eq!(objects.list(&ObjectPath::from("datasets")).await.unwrap().len(), 1);
             assert_eq!(objects.delete_prefix(&ObjectPath::from("datasets")).await.unwrap(), 1);

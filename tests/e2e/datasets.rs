@@ -113,3 +113,44 @@ async fn command_line_ingest(engine: Engine) {
     server.stop().await;
 }
 both!(custodians_ingest_on_the_command_line, command_line_ingest);
+
+async fn command_line_extract(engine: Engine) {
+    let server = Server::start(engine).await;
+    let db = server.installation.db().await;
+    let project = crate::harness::demo_project(&db).await;
+    // The demo seed built the demo project's first extract.
+    let extracts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM extracts").fetch_one(db.pool()).await.unwrap();
+    assert_eq!(extracts, 1);
+    let protocol = server.installation.data_dir.join("protocol.json");
+    std::fs::write(
+        &protocol,
+        r#"{"dataset": "demo-omop", "version": 1,
+            "tables": [{"table": "person", "columns": ["sex", "year_of_birth"]},
+                       {"table": "drug_exposure", "columns": ["drug_code", "cost"], "filter": "cost > 1000"}],
+            "birth_year_bands": true}"#,
+    )
+    .unwrap();
+    let run = |custodian: &str, preview: bool| {
+        let mut cmd = server.installation.command();
+        cmd.args(["extract", "build", "--project", &project.to_string(), "--custodian", custodian, "--protocol"]);
+        cmd.arg(&protocol);
+        if preview {
+            cmd.arg("--preview");
+        }
+        cmd
+    };
+    let out = run("custodian1", true).output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("person: rows 300 of 300, persons 300 of 300"), "{stdout}");
+    assert!(stdout.contains("drops person_id") || stdout.contains("drops region"), "{stdout}");
+    let out = run("custodian1", false).output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains(&format!("project {project} extract 2 built")), "{stdout}");
+    let out = run("board1", false).output().await.unwrap();
+    assert!(!out.status.success(), "a board member builds no extract");
+    assert_eq!(audit_count(&db, "extract.build", "success", None).await, 2);
+    server.stop().await;
+}
+both!(custodians_build_extracts_on_the_command_line, command_line_extract);

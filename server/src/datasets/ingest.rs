@@ -15,18 +15,10 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::{DataType, Int64Type, SchemaRef};
 use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionContext};
 use futures_util::StreamExt;
-use object_store::buffered::BufWriter;
 use object_store::path::Path as ObjectPath;
-use parquet::arrow::AsyncArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
-use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
-use std::task::{Context, Poll};
-use tokio::io::AsyncWrite;
 
 /// Why an ingest failed, in words a custodian can act on.
 #[derive(Debug, thiserror::Error)]
@@ -138,35 +130,6 @@ pub struct WrittenTable {
     pub sha256: String,
     /// Columns in order.
     pub columns: Vec<WrittenColumn>,
-}
-
-/// An `AsyncWrite` that hashes and counts what passes through it.
-struct Hashing<W> {
-    inner: W,
-    hasher: Sha256,
-    bytes: u64,
-}
-
-impl<W: AsyncWrite + Unpin> AsyncWrite for Hashing<W> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
-        let this = &mut *self;
-        match Pin::new(&mut this.inner).poll_write(cx, buf) {
-            Poll::Ready(Ok(n)) => {
-                this.hasher.update(&buf[..n]);
-                this.bytes += n as u64;
-                Poll::Ready(Ok(n))
-            }
-            other => other,
-        }
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
 }
 
 /// Reads the header line of a CSV file to catch what schema inference would hide: an empty
@@ -288,7 +251,7 @@ pub async fn write_table(
         Format::Csv => check_csv_header(file)?,
         Format::Parquet => Vec::new(),
     };
-    let ctx = SessionContext::new();
+    let ctx = SessionContext::new_with_config(super::engine_config());
     let path = file.path.to_string_lossy().into_owned();
     let df = match file.format {
         Format::Csv => {
@@ -322,18 +285,10 @@ pub async fn write_table(
         )));
     }
 
-    let sink = Hashing { inner: BufWriter::new(objects.store(), key.clone()), hasher: Sha256::new(), bytes: 0 };
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).map_err(|e| IngestError::Input(e.to_string()))?))
-        .build();
-    let mut writer = AsyncArrowWriter::try_new(sink, schema.clone(), Some(props))
-        .map_err(|e| IngestError::Input(format!("{name}: cannot be written as Parquet ({e})")))?;
+    let mut out = super::parquet_out::ParquetOut::create(objects, key, schema.clone(), &[])?;
     let mut stream = df.execute_stream().await.map_err(|e| describe_read_error(file, &columns, &e))?;
     let mut rows = 0u64;
     let mut persons = Persons::default();
-    let store_failed = |e: parquet::errors::ParquetError| {
-        IngestError::Objects(ObjectsError::Failed { store: objects.describe().to_string(), reason: short(&e) })
-    };
     while let Some(batch) = stream.next().await {
         let batch = batch.map_err(|e| describe_read_error(file, &columns, &e))?;
         if let Some(i) = person_index
@@ -348,23 +303,21 @@ pub async fn write_table(
             )));
         }
         rows += batch.num_rows() as u64;
-        writer.write(&batch).await.map_err(store_failed)?;
+        out.write(&batch).await?;
         progress(rows);
     }
     if rows == 0 {
         return Err(IngestError::Input(format!("{name}: the file has no rows")));
     }
-    // `finish` writes the footer and completes the upload (shutdown of the sink).
-    writer.finish().await.map_err(store_failed)?;
-    let sink = writer.into_inner();
+    let written = out.finish().await?;
     Ok(WrittenTable {
         table: file.table.clone(),
         source_file: name,
         object_key: key.to_string(),
         rows,
         persons: person_index.map(|_| persons.0.len() as u64),
-        bytes: sink.bytes,
-        sha256: hex::encode(sink.hasher.finalize()),
+        bytes: written.bytes,
+        sha256: written.sha256,
         columns: schema
             .fields()
             .iter()
@@ -375,17 +328,6 @@ pub async fn write_table(
             })
             .collect(),
     })
-}
-
-/// A Parquet error's kind, without anything the data could have put in it.
-fn short(e: &parquet::errors::ParquetError) -> String {
-    match e {
-        parquet::errors::ParquetError::External(inner) => {
-            let t = inner.to_string().to_lowercase();
-            if t.contains("connect") { "the server cannot be reached".into() } else { "write failed".into() }
-        }
-        _ => "write failed".into(),
-    }
 }
 
 /// Writes every file of an ingest under `staging/<id>/`, then moves them under
@@ -489,6 +431,7 @@ mod tests {
     use crate::datasets::store::{self, Committer};
     use crate::db::testing as dbs;
     use crate::objects::testing as stores;
+    use sha2::Digest;
 
     fn now() -> time::OffsetDateTime {
         time::OffsetDateTime::from_unix_timestamp(1_790_000_000).unwrap()
@@ -576,7 +519,7 @@ mod tests {
                 assert!(drugs.persons.unwrap() <= 300 && drugs.rows > 300);
                 // What was hashed is what is stored.
                 let bytes = objects.get(&ObjectPath::from(drugs.object_key.as_str())).await.unwrap();
-                assert_eq!(hex::encode(Sha256::digest(&bytes)), drugs.sha256);
+                assert_eq!(hex::encode(sha2::Sha256::digest(&bytes)), drugs.sha256);
                 assert!(objects.list(&ObjectPath::from("staging")).await.unwrap().is_empty());
 
                 // The dictionary: the person column is marked; edits carry into the next version.

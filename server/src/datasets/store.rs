@@ -96,7 +96,8 @@ pub enum Committer<'a> {
 }
 
 impl Committer<'_> {
-    fn person(&self) -> i64 {
+    /// The person recorded as acting.
+    pub fn person(&self) -> i64 {
         match self {
             Committer::Custodian(a) => a.person_id(),
             Committer::Seed { custodian } => *custodian,

@@ -78,10 +78,12 @@ pub async fn of_person(db: &Db, person: i64) -> Result<Vec<(Project, Vec<Members
     Ok(out)
 }
 
-/// Creates an approved project with one member: only the demo seed does this; projects of a
-/// real installation come through applications and the board (projects issue).
+/// Creates an approved project with one member, and its key (sealed under the master key): only
+/// the demo seed and tests do this; projects of a real installation come through applications
+/// and the board (projects issue), whose approval creates the key the same way.
 pub async fn create_demo_project(
     db: &Db,
+    master: &crate::keys::MasterKey,
     now: OffsetDateTime,
     title: &str,
     starts_on: Date,
@@ -105,6 +107,7 @@ pub async fn create_demo_project(
         .bind(format_date(starts_on))
         .execute(&mut *tx)
         .await?;
+    crate::extracts::store::ensure_project_key(&mut tx, master, id, now).await?;
     append(
         &mut tx,
         now,

@@ -1,0 +1,3 @@
+DROP TABLE extract_tables;
+DROP TABLE extracts;
+DROP TABLE project_keys;
