@@ -2,8 +2,8 @@
 //! `Authorised<A>` runs only after the access decision for action `A` on the project in the
 //! path allowed it, and that decision is audited either way.
 
-use super::store::authorise_project;
-use super::{ProjectAccess, ProjectAction};
+use super::store::{authorise_platform, authorise_project};
+use super::{PlatformAccess, PlatformAction, ProjectAccess, ProjectAction};
 use crate::audit::{Actor, AuditEvent, Outcome};
 use crate::web::AppState;
 use crate::web::auth::{SignedIn, session_state};
@@ -70,5 +70,43 @@ impl<A: Needs> FromRequestParts<AppState> for Authorised<A> {
         // The decision saw MFA complete, so this cannot refuse for want of it; it loads the header data.
         let me = SignedIn::from_request_parts(parts, state).await?;
         Ok(Authorised { access, me, _action: PhantomData })
+    }
+}
+
+/// A platform-wide action a route needs, as a type.
+pub trait NeedsPlatform: Send + Sync {
+    /// The action.
+    const ACTION: PlatformAction;
+}
+
+/// Managing people (administrators).
+pub struct ManagePeople;
+impl NeedsPlatform for ManagePeople {
+    const ACTION: PlatformAction = PlatformAction::ManagePeople;
+}
+
+/// Managing datasets (custodians).
+pub struct ManageDatasets;
+impl NeedsPlatform for ManageDatasets {
+    const ACTION: PlatformAction = PlatformAction::ManageDatasets;
+}
+
+/// A signed-in person allowed to take platform action `A`; the decision is audited either way.
+pub struct Platform<A: NeedsPlatform> {
+    /// The capability.
+    pub access: PlatformAccess,
+    /// The person.
+    pub me: SignedIn,
+    _action: PhantomData<A>,
+}
+
+impl<A: NeedsPlatform> FromRequestParts<AppState> for Platform<A> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let me = SignedIn::from_request_parts(parts, state).await?;
+        let access =
+            authorise_platform(&state.db, state.clock.as_ref(), &state.policy, me.person_id, true, A::ACTION).await?;
+        Ok(Platform { access, me, _action: PhantomData })
     }
 }

@@ -7,8 +7,7 @@ use super::domain::{
 };
 use super::session::PERSON_KEY;
 use super::store::{self, Creator, NewPerson, Reset};
-use crate::access::store::authorise_platform;
-use crate::access::{PlatformAccess, PlatformAction};
+use crate::access::extract::{ManagePeople, Platform};
 use crate::accreditation::domain::{
     self as accreditation, Declaration, Training, format_date, parse_course, parse_date,
 };
@@ -591,28 +590,7 @@ async fn home(State(state): State<AppState>, me: SignedIn) -> Result<Response, A
 // ----- Administration -----
 
 /// A signed-in administrator, authorised (and audited) for managing people.
-struct Admin {
-    me: SignedIn,
-    access: PlatformAccess,
-}
-
-impl FromRequestParts<AppState> for Admin {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let me = SignedIn::from_request_parts(parts, state).await?;
-        let access = authorise_platform(
-            &state.db,
-            state.clock.as_ref(),
-            &state.policy,
-            me.person_id,
-            true,
-            PlatformAction::ManagePeople,
-        )
-        .await?;
-        Ok(Admin { me, access })
-    }
-}
+type Admin = Platform<ManagePeople>;
 
 struct PersonRow {
     person: store::Person,

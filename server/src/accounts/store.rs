@@ -545,6 +545,33 @@ pub async fn record_malformed_username(db: &Db, now: OffsetDateTime) -> Result<(
 }
 
 #[cfg(test)]
+pub(crate) mod testing {
+    //! People for other modules' storage tests.
+
+    use super::*;
+
+    /// Creates an active person with one platform role; returns the id.
+    pub async fn person(db: &Db, username: &str, role: PlatformRole) -> i64 {
+        let now = OffsetDateTime::from_unix_timestamp(1_790_000_000).unwrap();
+        create_person(
+            db,
+            now,
+            Creator::Bootstrap,
+            NewPerson {
+                username: &Username::parse(username).unwrap(),
+                display_name: &DisplayName::parse(username).unwrap(),
+                password_hash: "x".into(),
+                roles: &[role],
+                totp_secret: None,
+                password_is_temporary: false,
+            },
+        )
+        .await
+        .unwrap()
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::db::testing;

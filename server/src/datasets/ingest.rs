@@ -226,7 +226,14 @@ impl Persons {
             DataType::Utf8View => self.0.extend(column.as_string_view().iter().flatten().map(hash)),
             _ => {
                 if let Ok(ints) = arrow::compute::cast(column, &DataType::Int64) {
-                    self.0.extend(ints.as_primitive::<Int64Type>().iter().flatten().map(hash));
+                    // Rows of one person usually come together: hash each run once.
+                    let mut last = None;
+                    for v in ints.as_primitive::<Int64Type>().iter().flatten() {
+                        if last != Some(v) {
+                            self.0.insert(hash(v));
+                            last = Some(v);
+                        }
+                    }
                 }
             }
         }
@@ -437,25 +444,9 @@ mod tests {
         time::OffsetDateTime::from_unix_timestamp(1_790_000_000).unwrap()
     }
 
-    /// A person to act as custodian (person id 1 on SQLite; the first id on PostgreSQL).
+    /// A person to act as custodian.
     async fn custodian(db: &crate::db::Db) -> i64 {
-        use crate::accounts::domain::{DisplayName, PlatformRole, Username};
-        use crate::accounts::store::{Creator, NewPerson, create_person};
-        create_person(
-            db,
-            now(),
-            Creator::Bootstrap,
-            NewPerson {
-                username: &Username::parse("kenji").unwrap(),
-                display_name: &DisplayName::parse("Kenji").unwrap(),
-                password_hash: "x".into(),
-                roles: &[PlatformRole::Custodian],
-                totp_secret: None,
-                password_is_temporary: false,
-            },
-        )
-        .await
-        .unwrap()
+        crate::accounts::store::testing::person(db, "kenji", crate::accounts::domain::PlatformRole::Custodian).await
     }
 
     fn folder(files: &[(&str, &str)]) -> PathBuf {

@@ -3,8 +3,7 @@
 
 use super::domain::{ColumnClass, parse_description, rounded_count};
 use super::store;
-use crate::access::store::authorise_platform;
-use crate::access::{PlatformAccess, PlatformAction};
+use crate::access::extract::{ManageDatasets, Platform};
 use crate::accounts::domain::PlatformRole;
 use crate::web::AppState;
 use crate::web::auth::SignedIn;
@@ -12,8 +11,7 @@ use crate::web::error::{AppError, ValidForm, parse_id};
 use crate::web::pages::Chrome;
 use askama::Template;
 use axum::Router;
-use axum::extract::{FromRequestParts, Path, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -95,27 +93,7 @@ async fn version_page(
 }
 
 /// A custodian, authorised (and audited) for managing datasets.
-struct Custodian {
-    access: PlatformAccess,
-}
-
-impl FromRequestParts<AppState> for Custodian {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let me = SignedIn::from_request_parts(parts, state).await?;
-        let access = authorise_platform(
-            &state.db,
-            state.clock.as_ref(),
-            &state.policy,
-            me.person_id,
-            true,
-            PlatformAction::ManageDatasets,
-        )
-        .await?;
-        Ok(Custodian { access })
-    }
-}
+type Custodian = Platform<ManageDatasets>;
 
 #[derive(Deserialize)]
 struct ColumnForm {

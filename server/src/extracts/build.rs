@@ -78,8 +78,9 @@ fn with_raw_ids(array: &ArrayRef, mut f: impl FnMut(Option<&[u8]>)) -> datafusio
             for v in ints.as_primitive::<Int64Type>().iter() {
                 match v {
                     Some(n) => {
+                        use std::fmt::Write;
                         buf.clear();
-                        buf.push_str(&n.to_string());
+                        let _ = write!(buf, "{n}");
                         f(Some(buf.as_bytes()));
                     }
                     None => f(None),
@@ -167,7 +168,21 @@ impl ScalarUDFImpl for DateShift {
         let dates = arrow::compute::cast(&args.args[1].to_array(args.number_rows)?, &DataType::Date32)?;
         let dates = dates.as_primitive::<arrow::datatypes::Date32Type>();
         let mut shifts = Vec::with_capacity(persons.len());
-        with_raw_ids(&persons, |raw| shifts.push(raw.map(|r| self.key.date_shift(r, self.max_days)).unwrap_or(0)))?;
+        // Rows of one person usually come together: reuse the last shift.
+        let mut last: Option<(Vec<u8>, i32)> = None;
+        with_raw_ids(&persons, |raw| {
+            shifts.push(match raw {
+                Some(raw) => match &last {
+                    Some((prev, shift)) if prev.as_slice() == raw => *shift,
+                    _ => {
+                        let shift = self.key.date_shift(raw, self.max_days);
+                        last = Some((raw.to_vec(), shift));
+                        shift
+                    }
+                },
+                None => 0,
+            })
+        })?;
         let out: Date32Array = dates.iter().zip(shifts).map(|(d, s)| d.map(|d| d + s)).collect();
         Ok(ColumnarValue::Array(Arc::new(out)))
     }

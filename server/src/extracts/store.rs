@@ -362,25 +362,12 @@ mod tests {
         // A fresh database for each store, so version 1 is this store's ingest.
         for objects in crate::objects::testing::both() {
             for db in crate::db::testing::both().await {
-                let custodian = {
-                    use crate::accounts::domain::{DisplayName, PlatformRole, Username};
-                    use crate::accounts::store::{Creator, NewPerson, create_person};
-                    create_person(
-                        &db,
-                        now(),
-                        Creator::Bootstrap,
-                        NewPerson {
-                            username: &Username::parse(&format!("c{}", rand::random::<u32>())).unwrap(),
-                            display_name: &DisplayName::parse("Custodian").unwrap(),
-                            password_hash: "x".into(),
-                            roles: &[PlatformRole::Custodian],
-                            totp_secret: None,
-                            password_is_temporary: false,
-                        },
-                    )
-                    .await
-                    .unwrap()
-                };
+                let custodian = crate::accounts::store::testing::person(
+                    &db,
+                    "custodian",
+                    crate::accounts::domain::PlatformRole::Custodian,
+                )
+                .await;
                 let by = Committer::Seed { custodian };
                 let request = ingest::Request {
                     dataset: crate::datasets::domain::DatasetName::parse("omop").unwrap(),
