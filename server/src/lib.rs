@@ -50,12 +50,19 @@ pub async fn serve(
     config: Config,
     db: Db,
     store: objects::Objects,
+    master: keys::MasterKey,
     clock: Arc<dyn Clock>,
     listener: tokio::net::TcpListener,
 ) -> anyhow::Result<()> {
     let housekeeping = tokio::spawn(delete_expired_sessions(db.clone(), clock.clone()));
-    let state =
-        web::AppState { db: db.clone(), clock, config: Arc::new(config), policy: policy::AccessPolicy, objects: store };
+    let state = web::AppState {
+        db: db.clone(),
+        clock,
+        config: Arc::new(config),
+        policy: policy::AccessPolicy,
+        objects: store,
+        master: Arc::new(master),
+    };
     let app = web::router(state);
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     housekeeping.abort();

@@ -193,7 +193,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let addr = listener.local_addr()?;
             println!("tre listening on http://{addr}");
             tracing::info!(database = %config.database, objects = %config.objects.describe(), listen = %addr, "serving");
-            tre_server::serve(config, db, objects, clock, listener).await?;
+            tre_server::serve(config, db, objects, master, clock, listener).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::DemoData { persons, seed, out } => demo_data(persons, seed, out).await,

@@ -154,3 +154,40 @@ async fn command_line_extract(engine: Engine) {
     server.stop().await;
 }
 both!(custodians_build_extracts_on_the_command_line, command_line_extract);
+
+async fn extract_page(engine: Engine) {
+    let server = Server::start(engine).await;
+    let db = server.installation.db().await;
+    let project = crate::harness::demo_project(&db).await;
+    let page_path = format!("/custodian/projects/{project}/extract");
+    let custodian = server.signed_in("custodian2").await;
+    let page = custodian.get(&page_path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.text("#current").unwrap().contains("Version 1"));
+    // The current protocol is offered for editing.
+    let protocol_text = page.text("#protocol-text").unwrap();
+    assert!(protocol_text.contains("E11.9"), "{protocol_text}");
+    // A preview shows the difference from the dataset and builds nothing.
+    let narrower = protocol_text.replace("\"sex\",", "");
+    let preview = custodian.submit(&page_path, &format!("{page_path}/preview"), &[("protocol", &narrower)]).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    let table = preview.text("#preview").unwrap();
+    assert!(table.contains("of 300"), "{table}");
+    assert!(table.contains("sex"), "sex is listed as dropped: {table}");
+    let extracts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM extracts").fetch_one(db.pool()).await.unwrap();
+    assert_eq!(extracts, 1);
+    // Confirming builds version 2.
+    let build_fields = preview.attrs("#build-form input[name=protocol]", "value");
+    let built = custodian.submit(&page_path, &page_path, &[("protocol", &build_fields[0])]).await;
+    assert_eq!(built.status, StatusCode::SEE_OTHER, "{}", built.body);
+    assert!(custodian.get(&page_path).await.text("#current").unwrap().contains("Version 2"));
+    // A bad protocol is explained; an analyst cannot reach the page.
+    let bad = custodian.submit(&page_path, &format!("{page_path}/preview"), &[("protocol", "{\"dataset\": 1}")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text("#error").unwrap().contains("not valid JSON for a protocol"));
+    bad.assert_no_internals();
+    let analyst = server.signed_in("analyst").await;
+    assert_eq!(analyst.get(&page_path).await.status, StatusCode::FORBIDDEN);
+    server.stop().await;
+}
+both!(custodians_preview_and_build_extracts_in_the_portal, extract_page);

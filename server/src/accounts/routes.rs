@@ -549,6 +549,7 @@ struct HomePage {
     my_projects: Vec<ProjectRow>,
     all_projects: Option<Vec<Project>>,
     is_admin: bool,
+    is_custodian: bool,
 }
 
 async fn home(State(state): State<AppState>, me: SignedIn) -> Result<Response, AppError> {
@@ -584,6 +585,7 @@ async fn home(State(state): State<AppState>, me: SignedIn) -> Result<Response, A
         my_projects,
         all_projects,
         is_admin: me.roles.contains(&PlatformRole::Administrator),
+        is_custodian: me.roles.contains(&PlatformRole::Custodian),
     })
 }
 

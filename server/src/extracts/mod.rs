@@ -4,4 +4,5 @@
 
 pub mod build;
 pub mod domain;
+pub mod routes;
 pub mod store;

@@ -33,6 +33,8 @@ pub struct AppState {
     pub policy: AccessPolicy,
     /// The object store.
     pub objects: crate::objects::Objects,
+    /// The master key (opens project keys for extract builds).
+    pub master: Arc<crate::keys::MasterKey>,
 }
 
 const STYLE_CSS: &str = include_str!("../../../templates/static/style.css");
@@ -100,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::accounts::routes::routes())
         .merge(crate::projects::routes::routes())
         .merge(crate::datasets::routes::routes())
+        .merge(crate::extracts::routes::routes())
         .route("/static/style.css", get(style))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

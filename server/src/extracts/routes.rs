@@ -1,0 +1,115 @@
+//! The custodians' extract page: a project's current extract, its protocol, a preview of what a
+//! new protocol keeps (columns kept and dropped, rows and persons kept), and the build.
+
+use super::build::TablePreview;
+use super::domain::Protocol;
+use super::store;
+use crate::access::extract::{ManageDatasets, Platform};
+use crate::datasets::store::Committer;
+use crate::web::AppState;
+use crate::web::error::{AppError, ValidForm, parse_id};
+use crate::web::pages::Chrome;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+/// The routes of this area.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/custodian/projects/{id}/extract", get(extract_page).post(build))
+        .route("/custodian/projects/{id}/extract/preview", post(preview))
+}
+
+#[derive(Template)]
+#[template(path = "extract.html")]
+struct ExtractPage {
+    chrome: Chrome,
+    project: crate::projects::domain::Project,
+    current: Option<store::Extract>,
+    protocol: String,
+    preview: Option<Vec<TablePreview>>,
+    error: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    custodian: &Platform<ManageDatasets>,
+    id: i64,
+    protocol: String,
+    preview: Option<Vec<TablePreview>>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let project = crate::projects::store::project(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let current = store::latest(&state.db, id).await?;
+    let status =
+        if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+    let body =
+        ExtractPage { chrome: custodian.me.chrome().await?, project, current, protocol, preview, error }.render()?;
+    Ok((status, Html(body)).into_response())
+}
+
+async fn extract_page(
+    State(state): State<AppState>,
+    custodian: Platform<ManageDatasets>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let protocol: Option<String> =
+        sqlx::query_scalar("SELECT protocol FROM extracts WHERE project_id = $1 ORDER BY version DESC LIMIT 1")
+            .bind(id)
+            .fetch_optional(state.db.pool())
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+    let protocol = protocol
+        .and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok())
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_default();
+    page(&state, &custodian, id, protocol, None, None).await
+}
+
+#[derive(Deserialize)]
+struct ProtocolForm {
+    protocol: String,
+}
+
+fn parse_protocol(text: &str) -> Result<Protocol, String> {
+    serde_json::from_str(text).map_err(|e| format!("the protocol is not valid JSON for a protocol: {e}"))
+}
+
+async fn preview(
+    State(state): State<AppState>,
+    custodian: Platform<ManageDatasets>,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<ProtocolForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let protocol = match parse_protocol(&form.protocol) {
+        Ok(p) => p,
+        Err(e) => return page(&state, &custodian, id, form.protocol, None, Some(e)).await,
+    };
+    match store::preview_build(&state.db, &state.objects, &state.master, state.clock.now(), id, &protocol).await {
+        Ok(tables) => page(&state, &custodian, id, form.protocol, Some(tables), None).await,
+        Err(e) => page(&state, &custodian, id, form.protocol, None, Some(e.to_string())).await,
+    }
+}
+
+async fn build(
+    State(state): State<AppState>,
+    custodian: Platform<ManageDatasets>,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<ProtocolForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let protocol = match parse_protocol(&form.protocol) {
+        Ok(p) => p,
+        Err(e) => return page(&state, &custodian, id, form.protocol, None, Some(e)).await,
+    };
+    let by = Committer::Custodian(&custodian.access);
+    match store::build(&state.db, &state.objects, &state.master, state.clock.now(), by, id, &protocol).await {
+        Ok(_) => Ok(Redirect::to(&format!("/custodian/projects/{id}/extract")).into_response()),
+        Err(e) => page(&state, &custodian, id, form.protocol, None, Some(e.to_string())).await,
+    }
+}
