@@ -176,6 +176,11 @@ pub fn demo_protocol() -> crate::extracts::domain::Protocol {
         cohort: Some(Cohort { table: "condition_occurrence".into(), filter: "condition_code = 'E11.9'".into() }),
         date_shift_days: 30,
         birth_year_bands: true,
+        rare_categories: vec![crate::extracts::domain::RareCategories {
+            table: "drug_exposure".into(),
+            column: "drug_code".into(),
+            min_persons: 10,
+        }],
     }
 }
 

@@ -146,6 +146,7 @@ async fn phase(name: &str, source: &Path, work: &Path) -> anyhow::Result<()> {
                 cohort: None,
                 date_shift_days: 30,
                 birth_year_bands: false,
+                rare_categories: vec![],
             };
             let started = Instant::now();
             let (_, tables) = tre_server::extracts::store::build(

@@ -324,6 +324,36 @@ async fn plan(
                 .join(cohort.clone(), JoinType::LeftSemi, &[p.as_str()], &["tre_cohort_person"], None)
                 .map_err(|e| engine("planning the cohort", &e))?;
         }
+        // Rare values of the chosen text columns, counted in persons over the rows kept.
+        let mut rare: std::collections::HashMap<String, Vec<Expr>> = std::collections::HashMap::new();
+        for r in protocol.rare_categories.iter().filter(|r| r.table == t.name) {
+            let column = known(&r.column)
+                .ok_or_else(|| ExtractError::Protocol(format!("table {} has no column {}", t.name, r.column)))?;
+            if !column.data_type.starts_with("Utf8") {
+                return Err(ExtractError::Protocol(format!(
+                    "rare categories apply to text columns; {}.{} is {}",
+                    t.name, r.column, column.data_type
+                )));
+            }
+            let Some(p) = &person else {
+                return Err(ExtractError::Protocol(format!("rare categories need persons; table {} has none", t.name)));
+            };
+            let counts = frame
+                .clone()
+                .aggregate(vec![ident(r.column.as_str())], vec![count_distinct(ident(p.as_str())).alias("tre_persons")])
+                .and_then(|f| f.filter(ident("tre_persons").lt(lit(r.min_persons as i64))))
+                .map_err(|e| engine("counting categories", &e))?
+                .collect()
+                .await
+                .map_err(|e| engine("counting categories", &e))?;
+            let mut values = Vec::new();
+            for b in &counts {
+                let text = arrow::compute::cast(b.column(0), &DataType::Utf8)
+                    .map_err(|_| ExtractError::Engine("counting categories failed".into()))?;
+                values.extend(text.as_string::<i32>().iter().flatten().map(|v| lit(v.to_string())));
+            }
+            rare.insert(r.column.clone(), values);
+        }
         // The person column is always kept (as pseudonyms), first.
         let mut columns: Vec<&Column> = Vec::new();
         if let Some(p) = &person
@@ -347,6 +377,10 @@ async fn plan(
                 } else if protocol.date_shift_days > 0 && c.data_type == "Date32" && person.is_some() {
                     let p = person.clone().unwrap_or_default();
                     ctx.udf("tre_date_shift").map(|f| f.call(vec![ident(p), ident(name)]).alias(name))
+                } else if let Some(values) = rare.get(name).filter(|v| !v.is_empty()) {
+                    Ok(datafusion::logical_expr::when(ident(name).in_list(values.clone(), false), lit("other"))
+                        .otherwise(ident(name))?
+                        .alias(name))
                 } else if protocol.birth_year_bands && name == "year_of_birth" && c.data_type.starts_with("Int") {
                     Ok(cast((ident(name) / lit(5)) * lit(5), DataType::Int64).alias(name))
                 } else {

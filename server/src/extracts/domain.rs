@@ -25,6 +25,22 @@ pub struct Protocol {
     /// Year of birth becomes the first year of its 5-year band.
     #[serde(default)]
     pub birth_year_bands: bool,
+    /// Text columns whose rare values (held by fewer persons than a threshold, counted in the
+    /// extract) become "other".
+    #[serde(default)]
+    pub rare_categories: Vec<RareCategories>,
+}
+
+/// Merging a text column's rare values into "other".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RareCategories {
+    /// The table.
+    pub table: String,
+    /// The text column.
+    pub column: String,
+    /// Values held by fewer persons than this become "other".
+    pub min_persons: u64,
 }
 
 /// One table of the protocol.
@@ -214,6 +230,7 @@ mod tests {
             cohort: None,
             date_shift_days: 0,
             birth_year_bands: true,
+            rare_categories: vec![],
         };
         assert!(p.check_shape().is_ok());
         let h = p.sha256();

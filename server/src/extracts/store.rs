@@ -328,6 +328,11 @@ mod tests {
             cohort: Some(Cohort { table: "condition_occurrence".into(), filter: "condition_code = 'E11.9'".into() }),
             date_shift_days: 30,
             birth_year_bands: true,
+            rare_categories: vec![crate::extracts::domain::RareCategories {
+                table: "drug_exposure".into(),
+                column: "drug_code".into(),
+                min_persons: 10,
+            }],
         }
     }
 
@@ -421,9 +426,21 @@ mod tests {
                     assert!(!bytes.windows(8).any(|w| format!("{key:?}").as_bytes().starts_with(w)));
                     let drugs = tables.iter().find(|t| t.name == "drug_exposure").unwrap();
                     let (drug_batches, _) = read(&objects, &drugs.object_key).await;
+                    let mut persons_per_code: HashMap<String, HashSet<i64>> = HashMap::new();
                     for b in &drug_batches {
                         let codes = b.column_by_name("drug_code").unwrap().as_string::<i32>();
-                        assert!(codes.iter().flatten().all(|c| c.starts_with("A10")), "row filter applied");
+                        let ps = b.column_by_name("person_id").unwrap().as_primitive::<Int64Type>();
+                        for i in 0..b.num_rows() {
+                            persons_per_code.entry(codes.value(i).to_string()).or_default().insert(ps.value(i));
+                        }
+                    }
+                    for (code, persons) in &persons_per_code {
+                        assert!(code.starts_with("A10") || code == "other", "row filter applied: {code}");
+                        assert!(
+                            code == "other" || persons.len() >= 10,
+                            "{code} held by {} persons kept",
+                            persons.len()
+                        );
                     }
                     // Dates move by the person's own shift, within 30 days, the same for all their rows.
                     let raw_drugs = source(&synthetic, "drug_exposure");
