@@ -191,3 +191,42 @@ async fn extract_page(engine: Engine) {
     server.stop().await;
 }
 both!(custodians_preview_and_build_extracts_in_the_portal, extract_page);
+
+async fn upload_page(engine: Engine) {
+    let server = Server::start(engine).await;
+    let db = server.installation.db().await;
+    let custodian = server.signed_in("custodian1").await;
+    let page = custodian.get("/datasets/upload").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let action = page.attrs("form#upload", "action").remove(0);
+    assert!(action.contains("csrf_token="));
+    let person = b"person_id,sex,year_of_birth\n1,F,1950\n2,M,1961\n3,F,1977\n".as_slice();
+    let visits = b"person_id,visit_date\n1,2024-01-02\n1,2024-02-03\n3,2024-03-04\n".as_slice();
+    let fields = [("name", "uploaded"), ("description", "Uploaded in the portal"), ("person_column", "person_id")];
+    let done = custodian.post_multipart(&action, &fields, &[("person.csv", person), ("visit.csv", visits)]).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.text("#done").unwrap().contains("uploaded version 1: 2 tables"));
+    let versions: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE d.name = 'uploaded'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(versions, 1);
+    // A bad file is named with its line; nothing is kept.
+    let bad = b"person_id,sex\n1,F\n2,M,extra\n".as_slice();
+    let refused = custodian.post_multipart(&action, &fields, &[("person.csv", bad)]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text("#error").unwrap().contains("person.csv, line 3"), "{}", refused.body);
+    let refused = custodian.post_multipart(&action, &fields, &[("../../etc/passwd", b"x")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The upload needs the CSRF token and a custodian.
+    let forged = custodian.post_multipart("/datasets/upload", &fields, &[("person.csv", person)]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let analyst = server.signed_in("analyst").await;
+    assert_eq!(analyst.get("/datasets/upload").await.status, StatusCode::FORBIDDEN);
+    let uploads = server.installation.data_dir.join("uploads");
+    assert!(std::fs::read_dir(&uploads).map(|d| d.count()).unwrap_or(0) == 0, "uploaded files are removed");
+    server.stop().await;
+}
+both!(custodians_upload_datasets_in_the_portal, upload_page);

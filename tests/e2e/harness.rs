@@ -269,6 +269,18 @@ impl Client {
         Self::page(self.http.post(format!("{}{path}", self.base)).form(fields).send().await.unwrap()).await
     }
 
+    /// Posts a multipart form with text fields and files (name, bytes) to `path`.
+    pub async fn post_multipart(&self, path: &str, fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        for (name, bytes) in files {
+            form = form.part("files", reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()));
+        }
+        Self::page(self.http.post(format!("{}{path}", self.base)).multipart(form).send().await.unwrap()).await
+    }
+
     /// Loads `form_page`, takes its CSRF token, and posts `fields` to `action`.
     pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
         let page = self.get(form_page).await;

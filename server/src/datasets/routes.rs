@@ -20,6 +20,13 @@ use serde::Deserialize;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/datasets", get(catalogue))
+        .route(
+            "/datasets/upload",
+            get(upload_page)
+                .post(upload)
+                // Uploads stream to disk; a dataset table may be large.
+                .layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024 * 1024)),
+        )
         .route("/datasets/{id}", get(latest))
         .route("/datasets/{id}/versions/{version}", get(version_page))
         .route("/datasets/{id}/versions/{version}/tables/{table}/columns/{position}", post(edit_column))
@@ -34,11 +41,13 @@ struct DatasetRow {
 struct CataloguePage {
     chrome: Chrome,
     datasets: Vec<DatasetRow>,
+    can_ingest: bool,
 }
 
 async fn catalogue(State(state): State<AppState>, me: SignedIn) -> Result<Response, AppError> {
     let datasets = store::datasets(&state.db).await?.into_iter().map(|dataset| DatasetRow { dataset }).collect();
-    Ok(Html(CataloguePage { chrome: me.chrome().await?, datasets }.render()?).into_response())
+    let can_ingest = me.roles.contains(&PlatformRole::Custodian);
+    Ok(Html(CataloguePage { chrome: me.chrome().await?, datasets, can_ingest }.render()?).into_response())
 }
 
 async fn latest(State(state): State<AppState>, _me: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
@@ -118,4 +127,122 @@ async fn edit_column(
     let class = ColumnClass::parse(&form.class).ok_or_else(|| AppError::Invalid("unknown column class".into()))?;
     store::edit_column(&state.db, state.clock.now(), &custodian.access, table, position, &description, class).await?;
     Ok(Redirect::to(&format!("/datasets/{id}/versions/{number}#table-{table}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "dataset_upload.html")]
+struct UploadPage {
+    chrome: Chrome,
+    error: Option<String>,
+    done: Option<String>,
+}
+
+async fn upload_page(custodian: Custodian) -> Result<Response, AppError> {
+    Ok(Html(UploadPage { chrome: custodian.me.chrome().await?, error: None, done: None }.render()?).into_response())
+}
+
+/// Receives files (one per table) and form fields, streams the files to a private folder of
+/// the data folder, ingests them as a new version, and removes the folder.
+async fn upload(
+    State(state): State<AppState>,
+    custodian: Custodian,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let folder = state.config.data_dir.join("uploads").join(hex::encode(rand::random::<[u8; 12]>()));
+    let result = receive(&mut multipart, &folder).await;
+    let outcome = match result {
+        Ok(fields) => {
+            let request = super::domain::DatasetName::parse(fields.get("name").map(String::as_str).unwrap_or_default())
+                .map(|dataset| super::ingest::Request {
+                    dataset,
+                    description: fields.get("description").cloned().unwrap_or_default(),
+                    person_column: fields.get("person_column").cloned().unwrap_or_default(),
+                    source: folder.clone(),
+                });
+            match request {
+                Ok(request) => super::ingest::ingest(
+                    &state.db,
+                    &state.objects,
+                    state.clock.now(),
+                    super::store::Committer::Custodian(&custodian.access),
+                    &request,
+                    |_, _| {},
+                )
+                .await
+                .map(|(version, tables)| {
+                    format!("{} version {version}: {} tables", request.dataset.as_str(), tables.len())
+                })
+                .map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    let _ = tokio::fs::remove_dir_all(&folder).await;
+    let chrome = custodian.me.chrome().await?;
+    match outcome {
+        Ok(done) => Ok(Html(UploadPage { chrome, error: None, done: Some(done) }.render()?).into_response()),
+        Err(e) => {
+            let body = UploadPage { chrome, error: Some(e), done: None }.render()?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(body)).into_response())
+        }
+    }
+}
+
+/// Reads the upload's fields; files go to `folder` under their own (checked) names.
+async fn receive(
+    multipart: &mut axum::extract::Multipart,
+    folder: &std::path::Path,
+) -> Result<std::collections::HashMap<String, String>, String> {
+    use tokio::io::AsyncWriteExt;
+    tokio::fs::create_dir_all(folder).await.map_err(|_| "the upload could not be stored".to_string())?;
+    let mut fields = std::collections::HashMap::new();
+    let mut files = 0;
+    while let Some(mut field) =
+        multipart.next_field().await.map_err(|_| "the upload was interrupted or malformed".to_string())?
+    {
+        let name = field.name().unwrap_or_default().to_string();
+        match field.file_name().map(str::to_string) {
+            Some(file_name) if name == "files" => {
+                if file_name.is_empty() {
+                    continue;
+                }
+                // Only the base name counts, and it must name a table and a format.
+                let base = std::path::Path::new(&file_name)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let stem = std::path::Path::new(&base)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let extension = std::path::Path::new(&base)
+                    .extension()
+                    .map(|s| s.to_string_lossy().to_lowercase())
+                    .unwrap_or_default();
+                if !matches!(extension.as_str(), "csv" | "parquet") {
+                    return Err(format!("{base}: only .csv and .parquet files can be ingested"));
+                }
+                let table = super::domain::TableName::parse(&stem).map_err(|e| format!("{base}: {e}"))?;
+                let path = folder.join(format!("{}.{extension}", table.as_str()));
+                let mut out =
+                    tokio::fs::File::create(&path).await.map_err(|_| "the upload could not be stored".to_string())?;
+                while let Some(chunk) =
+                    field.chunk().await.map_err(|_| format!("{base}: the upload was interrupted"))?
+                {
+                    out.write_all(&chunk).await.map_err(|_| "the upload could not be stored".to_string())?;
+                }
+                out.flush().await.map_err(|_| "the upload could not be stored".to_string())?;
+                files += 1;
+            }
+            _ => {
+                let value = field.text().await.map_err(|_| "the upload was interrupted or malformed".to_string())?;
+                fields.insert(name, value);
+            }
+        }
+    }
+    if files == 0 {
+        return Err("choose at least one file".into());
+    }
+    Ok(fields)
 }
