@@ -210,15 +210,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = load_config()?;
             let db = tre_server::open_database(&config).await?;
             let objects = tre_server::objects::Objects::open(&config.objects)?;
-            let username = Username::parse(&custodian).map_err(anyhow::Error::msg)?;
-            let access = tre_server::access::store::authorise_command_line_operator(
-                &db,
-                clock.as_ref(),
-                &policy::AccessPolicy,
-                &username,
-                tre_server::access::PlatformAction::ManageDatasets,
-            )
-            .await?;
+            let access = command_line_custodian(&db, clock.as_ref(), &custodian).await?;
             let request = tre_server::datasets::ingest::Request {
                 dataset: tre_server::datasets::domain::DatasetName::parse(&name).map_err(anyhow::Error::msg)?,
                 description,
@@ -259,15 +251,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot read the protocol {}", protocol.display()))?;
             let protocol: tre_server::extracts::domain::Protocol = serde_json::from_str(&text)
                 .with_context(|| format!("the protocol {} is not valid", protocol.display()))?;
-            let username = Username::parse(&custodian).map_err(anyhow::Error::msg)?;
-            let access = tre_server::access::store::authorise_command_line_operator(
-                &db,
-                clock.as_ref(),
-                &policy::AccessPolicy,
-                &username,
-                tre_server::access::PlatformAction::ManageDatasets,
-            )
-            .await?;
+            let access = command_line_custodian(&db, clock.as_ref(), &custodian).await?;
             if preview {
                 let tables =
                     tre_server::extracts::store::preview_build(&db, &objects, &master, clock.now(), project, &protocol)
@@ -373,4 +357,21 @@ async fn demo_data(persons: u64, seed: u64, out: PathBuf) -> anyhow::Result<Exit
         println!("  {table:<22} {rows:>12} rows");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The custodian named on the command line, authorised (and audited) to manage datasets.
+async fn command_line_custodian(
+    db: &tre_server::db::Db,
+    clock: &dyn Clock,
+    custodian: &str,
+) -> anyhow::Result<tre_server::access::PlatformAccess> {
+    let username = Username::parse(custodian).map_err(anyhow::Error::msg)?;
+    Ok(tre_server::access::store::authorise_command_line_operator(
+        db,
+        clock,
+        &policy::AccessPolicy,
+        &username,
+        tre_server::access::PlatformAction::ManageDatasets,
+    )
+    .await?)
 }
