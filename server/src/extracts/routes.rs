@@ -57,14 +57,10 @@ async fn extract_page(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let protocol: Option<String> =
-        sqlx::query_scalar("SELECT protocol FROM extracts WHERE project_id = $1 ORDER BY version DESC LIMIT 1")
-            .bind(id)
-            .fetch_optional(state.db.pool())
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-    let protocol = protocol
-        .and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok())
+    // The current extract's protocol, pretty-printed for editing.
+    let protocol = store::latest(&state.db, id)
+        .await?
+        .and_then(|x| serde_json::from_str::<serde_json::Value>(&x.protocol).ok())
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .unwrap_or_default();
     page(&state, &custodian, id, protocol, None, None).await

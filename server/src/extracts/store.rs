@@ -67,6 +67,8 @@ pub struct Extract {
     pub prefix: String,
     /// SHA-256 of the manifest.
     pub manifest_sha256: String,
+    /// The protocol it was built from (canonical JSON).
+    pub protocol: String,
     /// Its tables.
     pub tables: Vec<ExtractTable>,
 }
@@ -76,20 +78,20 @@ pub type ExtractTable = (String, String, i64, Option<i64>, String, Option<String
 
 /// The newest extract of a project.
 pub async fn latest(db: &Db, project_id: i64) -> Result<Option<Extract>, StoreError> {
-    let row: Option<(i64, i64, String, String)> = sqlx::query_as(
-        "SELECT id, version, prefix, manifest_sha256 FROM extracts WHERE project_id = $1 ORDER BY version DESC LIMIT 1",
+    let row: Option<(i64, i64, String, String, String)> = sqlx::query_as(
+        "SELECT id, version, prefix, manifest_sha256, protocol FROM extracts WHERE project_id = $1 ORDER BY version DESC LIMIT 1",
     )
     .bind(project_id)
     .fetch_optional(db.pool())
     .await?;
-    let Some((id, version, prefix, manifest_sha256)) = row else { return Ok(None) };
+    let Some((id, version, prefix, manifest_sha256, protocol)) = row else { return Ok(None) };
     let tables = sqlx::query_as(
         "SELECT name, object_key, row_count, person_count, sha256, person_column FROM extract_tables WHERE extract_id = $1 ORDER BY name",
     )
     .bind(id)
     .fetch_all(db.pool())
     .await?;
-    Ok(Some(Extract { id, project_id, version, prefix, manifest_sha256, tables }))
+    Ok(Some(Extract { id, project_id, version, prefix, manifest_sha256, protocol, tables }))
 }
 
 /// What a build needs to know about the project and the dataset.
