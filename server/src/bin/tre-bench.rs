@@ -15,6 +15,9 @@ use tre_server::datasets::ingest;
 use tre_server::datasets::store::Committer;
 use tre_server::objects::{Objects, ObjectsConfig};
 
+/// The columns an extract keeps besides the person (the floor writes the same).
+const EXTRACT_COLUMNS: [&str; 5] = ["drug_exposure_start_date", "drug_code", "days_supply", "quantity", "cost"];
+
 /// Peak resident memory of this process so far, in MiB (Linux).
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -92,13 +95,14 @@ async fn phase(name: &str, source: &Path, work: &Path) -> anyhow::Result<()> {
                 ingest::ingest(&db, &objects, now(), Committer::Seed { custodian }, &request, |_, _| {}).await?;
             report(tables[0].rows, started);
         }
-        // The floor of an extract build: read, sort by person, write.
+        // The floor of an extract build: read the same columns, sort by person, write.
         "floor-extract" => {
             let started = Instant::now();
             let ctx = SessionContext::new_with_config(tre_server::datasets::engine_config());
             let df = ctx
                 .read_parquet(table.to_string_lossy().as_ref(), ParquetReadOptions::default())
                 .await?
+                .select_columns(&["person_id"].into_iter().chain(EXTRACT_COLUMNS).collect::<Vec<_>>())?
                 .sort(vec![col("person_id").sort(true, false)])?;
             df.write_parquet(work.join("out.parquet").to_string_lossy().as_ref(), Default::default(), None).await?;
             let rows = ctx
@@ -138,9 +142,7 @@ async fn phase(name: &str, source: &Path, work: &Path) -> anyhow::Result<()> {
                 version: 1,
                 tables: vec![tre_server::extracts::domain::TableSelection {
                     table: "drug_exposure".into(),
-                    columns: ["drug_exposure_start_date", "drug_code", "days_supply", "quantity", "cost"]
-                        .map(String::from)
-                        .to_vec(),
+                    columns: EXTRACT_COLUMNS.map(String::from).to_vec(),
                     filter: None,
                 }],
                 cohort: None,

@@ -23,7 +23,6 @@ use datafusion::logical_expr::{
 use datafusion::prelude::{DataFrame, ParquetReadOptions, SessionContext};
 use futures_util::StreamExt;
 use object_store::path::Path as ObjectPath;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Why a build failed.
@@ -62,33 +61,46 @@ fn error_kind(e: &datafusion::error::DataFusionError) -> &'static str {
     }
 }
 
-/// The bytes a person identifier is keyed by: its decimal text for integers, its text for text,
-/// so an id means the same in every table whatever its type there.
-fn with_raw_ids(array: &ArrayRef, mut f: impl FnMut(Option<&[u8]>)) -> datafusion::error::Result<()> {
+/// Applies `f` to the bytes each person identifier is keyed by (its decimal text for integers,
+/// its text for text, so an id means the same in every table whatever its type there), once per
+/// run of equal identifiers: rows of one person usually come together.
+fn per_person<T: Copy>(array: &ArrayRef, mut f: impl FnMut(&[u8]) -> T) -> datafusion::error::Result<Vec<Option<T>>> {
+    let mut out = Vec::with_capacity(array.len());
     match array.data_type() {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
             let text = arrow::compute::cast(array, &DataType::Utf8)?;
+            let mut last: Option<(&str, T)> = None;
             for v in text.as_string::<i32>().iter() {
-                f(v.map(str::as_bytes));
+                out.push(v.map(|v| match last {
+                    Some((prev, t)) if prev == v => t,
+                    _ => {
+                        let t = f(v.as_bytes());
+                        last = Some((v, t));
+                        t
+                    }
+                }));
             }
         }
         _ => {
             let ints = arrow::compute::cast(array, &DataType::Int64)?;
+            let mut last: Option<(i64, T)> = None;
             let mut buf = String::with_capacity(20);
             for v in ints.as_primitive::<Int64Type>().iter() {
-                match v {
-                    Some(n) => {
+                out.push(v.map(|n| match last {
+                    Some((prev, t)) if prev == n => t,
+                    _ => {
                         use std::fmt::Write;
                         buf.clear();
                         let _ = write!(buf, "{n}");
-                        f(Some(buf.as_bytes()));
+                        let t = f(buf.as_bytes());
+                        last = Some((n, t));
+                        t
                     }
-                    None => f(None),
-                }
+                }));
             }
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 /// `tre_pseudonym(person)`: the project's pseudonym of a person identifier.
@@ -119,19 +131,7 @@ impl ScalarUDFImpl for Pseudonym {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::error::Result<ColumnarValue> {
         let array = args.args[0].to_array(args.number_rows)?;
-        let mut out = Vec::with_capacity(array.len());
-        // Rows of one person usually come together: reuse the last pseudonym.
-        let mut last: Option<(Vec<u8>, i64)> = None;
-        with_raw_ids(&array, |raw| {
-            out.push(raw.map(|raw| match &last {
-                Some((prev, p)) if prev.as_slice() == raw => *p,
-                _ => {
-                    let p = self.key.pseudonym(raw);
-                    last = Some((raw.to_vec(), p));
-                    p
-                }
-            }))
-        })?;
+        let out = per_person(&array, |raw| self.key.pseudonym(raw))?;
         Ok(ColumnarValue::Array(Arc::new(Int64Array::from(out))))
     }
 }
@@ -167,23 +167,8 @@ impl ScalarUDFImpl for DateShift {
         let persons = args.args[0].to_array(args.number_rows)?;
         let dates = arrow::compute::cast(&args.args[1].to_array(args.number_rows)?, &DataType::Date32)?;
         let dates = dates.as_primitive::<arrow::datatypes::Date32Type>();
-        let mut shifts = Vec::with_capacity(persons.len());
-        // Rows of one person usually come together: reuse the last shift.
-        let mut last: Option<(Vec<u8>, i32)> = None;
-        with_raw_ids(&persons, |raw| {
-            shifts.push(match raw {
-                Some(raw) => match &last {
-                    Some((prev, shift)) if prev.as_slice() == raw => *shift,
-                    _ => {
-                        let shift = self.key.date_shift(raw, self.max_days);
-                        last = Some((raw.to_vec(), shift));
-                        shift
-                    }
-                },
-                None => 0,
-            })
-        })?;
-        let out: Date32Array = dates.iter().zip(shifts).map(|(d, s)| d.map(|d| d + s)).collect();
+        let shifts = per_person(&persons, |raw| self.key.date_shift(raw, self.max_days))?;
+        let out: Date32Array = dates.iter().zip(shifts).map(|(d, s)| d.map(|d| d + s.unwrap_or(0))).collect();
         Ok(ColumnarValue::Array(Arc::new(out)))
     }
 }
@@ -527,11 +512,17 @@ pub async fn write_tables(
         let sorted_by: Vec<usize> = person_index.into_iter().collect();
         let mut out = ParquetOut::create(objects, &ObjectPath::from(object_key.as_str()), schema, &sorted_by)?;
         let mut stream = p.frame.execute_stream().await.map_err(|e| engine("building a table", &e))?;
-        let (mut rows, mut persons) = (0u64, HashSet::new());
+        // Rows come sorted by pseudonym: each new value is a new person.
+        let (mut rows, mut persons, mut last) = (0u64, 0u64, None);
         while let Some(batch) = stream.next().await {
             let batch = batch.map_err(|e| engine("building a table", &e))?;
             if let Some(i) = person_index {
-                persons.extend(batch.column(i).as_primitive::<Int64Type>().iter().flatten());
+                for p in batch.column(i).as_primitive::<Int64Type>().iter().flatten() {
+                    if last != Some(p) {
+                        persons += 1;
+                        last = Some(p);
+                    }
+                }
             }
             rows += batch.num_rows() as u64;
             out.write(&batch).await?;
@@ -542,7 +533,7 @@ pub async fn write_tables(
             object_key,
             columns: p.columns,
             rows,
-            persons: person_index.map(|_| persons.len() as u64),
+            persons: person_index.map(|_| persons),
             sha256: written.sha256,
             person_column: p.person,
         });
