@@ -47,6 +47,16 @@ async fn catalogue_and_dictionary(engine: Engine) {
     let p = custodian.submit(&page_path, &action, &[("description", "y"), ("class", "secret")]).await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(analyst.get("/datasets/99999/versions/1").await.status, StatusCode::NOT_FOUND);
+    // The person column: analysts cannot change it; custodians can, but not once the demo
+    // project's extract has been built from the dataset.
+    let person_form = page.attrs("form.person-column", "action");
+    assert_eq!(person_form.len(), 1, "{}", page.body);
+    let p = analyst.submit(&page_path, &person_form[0], &[("column", "visit_occurrence_id")]).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let p = custodian.submit(&page_path, &person_form[0], &[("column", "visit_occurrence_id")]).await;
+    assert_eq!(p.status, StatusCode::CONFLICT, "{}", p.body);
+    assert!(p.body.contains("extracts have been built"), "{}", p.body);
+    assert!(custodian.get(&page_path).await.body.contains("<option value=\"person_id\" selected>"));
     server.stop().await;
 }
 both!(the_catalogue_shows_rounded_counts_and_custodians_edit_the_dictionary, catalogue_and_dictionary);

@@ -245,6 +245,73 @@ fn person_type_ok(t: &DataType) -> bool {
     t.is_integer() || matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
 }
 
+/// Counts distinct persons by `column` in each table of a stored version that has the column:
+/// `(table id, persons)`, `None` for tables without it. Used when a custodian names another
+/// person column after ingest. Errors name the table and column, never a value.
+pub async fn count_persons(
+    objects: &Objects,
+    version: &super::store::Version,
+    column: &str,
+) -> Result<Vec<(i64, Option<u64>)>, IngestError> {
+    use datafusion::functions_aggregate::count::{count, count_distinct};
+    use datafusion::logical_expr::ident;
+    let ctx = SessionContext::new_with_config(super::engine_config());
+    let url = url::Url::parse(Objects::URL).map_err(|_| IngestError::Input("the store URL is invalid".into()))?;
+    ctx.register_object_store(&url, objects.store());
+    let mut out = Vec::new();
+    for t in &version.tables {
+        let Some(c) = t.columns.iter().find(|c| c.name == column) else {
+            out.push((t.id, None));
+            continue;
+        };
+        let is_text = matches!(c.data_type.as_str(), "Utf8" | "LargeUtf8" | "Utf8View");
+        if !is_text
+            && !matches!(
+                c.data_type.as_str(),
+                "Int8" | "Int16" | "Int32" | "Int64" | "UInt8" | "UInt16" | "UInt32" | "UInt64"
+            )
+        {
+            return Err(IngestError::Input(format!(
+                "table {}, column {column}: a person identifier must be whole numbers or text, not {}",
+                t.name, c.data_type
+            )));
+        }
+        let counted = ctx
+            .read_parquet(objects.url_of(&t.object_key), ParquetReadOptions::default())
+            .await
+            .and_then(|f| {
+                f.aggregate(
+                    vec![],
+                    vec![count_distinct(ident(column)).alias("persons"), count(ident(column)).alias("present")],
+                )
+            })
+            .map_err(|_| IngestError::Input(format!("table {}: cannot be read", t.name)))?
+            .collect()
+            .await
+            .map_err(|_| IngestError::Input(format!("table {}: cannot be read", t.name)))?;
+        let value = |name: &str| -> Option<u64> {
+            let batch = counted.first()?;
+            let ints = arrow::compute::cast(batch.column_by_name(name)?, &DataType::Int64).ok()?;
+            u64::try_from(ints.as_primitive::<Int64Type>().value(0)).ok()
+        };
+        let (Some(persons), Some(present)) = (value("persons"), value("present")) else {
+            return Err(IngestError::Input(format!("table {}: persons cannot be counted", t.name)));
+        };
+        if present < t.rows as u64 {
+            return Err(IngestError::Input(format!(
+                "table {}, column {column}: the person identifier is missing in {} rows",
+                t.name,
+                t.rows as u64 - present
+            )));
+        }
+        out.push((t.id, Some(persons)));
+    }
+    if out.iter().all(|(_, p)| p.is_none()) {
+        return Err(IngestError::Input(format!("no table of version {} has a column {column:?}", version.version)));
+    }
+    Ok(out)
+}
+
 /// Streams one file into Parquet at `key`.
 pub async fn write_table(
     objects: &Objects,
@@ -669,5 +736,69 @@ mod tests {
         for d in [dir, clash, bad] {
             std::fs::remove_dir_all(d).unwrap();
         }
+    }
+
+    #[tokio::test]
+    async fn custodians_name_another_person_column_and_persons_are_counted_again() {
+        let mut visits = String::from("patient,person_id,score\n");
+        for i in 0..40 {
+            visits.push_str(&format!("P{},{},{}.5\n", i % 7, i % 13, i));
+        }
+        let source = folder(&[("visit.csv", &visits), ("lab.csv", "person_id,value\n1,2\n2,3\n")]);
+        for db in dbs::both().await {
+            let objects = stores::local();
+            let who = custodian(&db).await;
+            let request = Request {
+                dataset: DatasetName::parse("visits").unwrap(),
+                description: String::new(),
+                person_column: "person_id".into(),
+                source: source.clone(),
+            };
+            ingest(&db, &objects, now(), Committer::Seed { custodian: who }, &request, |_, _| {}).await.unwrap();
+            let id = store::datasets(&db).await.unwrap()[0].id;
+            let v1 = store::version(&db, id, 1).await.unwrap();
+            let table = |v: &store::Version, name: &str| v.tables.iter().find(|t| t.name == name).unwrap().clone();
+            assert_eq!(table(&v1, "visit").persons, Some(13));
+
+            // Types that cannot identify persons, and columns in no table, are refused.
+            let err = count_persons(&objects, &v1, "score").await.unwrap_err().to_string();
+            assert!(err.contains("table visit, column score") && err.contains("whole numbers or text"), "{err}");
+            let err = count_persons(&objects, &v1, "nobody").await.unwrap_err().to_string();
+            assert!(err.contains("no table of version 1"), "{err}");
+
+            let counts = count_persons(&objects, &v1, "patient").await.unwrap();
+            let lab = table(&v1, "lab").id;
+            assert!(counts.contains(&(lab, None)));
+            assert!(counts.contains(&(table(&v1, "visit").id, Some(7))));
+            let operator = crate::access::store::authorise_command_line_operator(
+                &db,
+                &crate::clock::SystemClock,
+                &policy::AccessPolicy,
+                &crate::accounts::domain::Username::parse("kenji").unwrap(),
+                crate::access::PlatformAction::ManageDatasets,
+            )
+            .await
+            .unwrap();
+            // Counts that miss a table (a version that arrived meanwhile) are refused.
+            let err = store::set_person_column(&db, now(), &operator, id, "patient", &counts[..1]).await.unwrap_err();
+            assert!(err.to_string().contains("try again"), "{err}");
+            store::set_person_column(&db, now(), &operator, id, "patient", &counts).await.unwrap();
+            assert_eq!(store::dataset(&db, id).await.unwrap().person_column, "patient");
+            let v1 = store::version(&db, id, 1).await.unwrap();
+            let visit = table(&v1, "visit");
+            assert_eq!(visit.persons, Some(7));
+            assert_eq!(table(&v1, "lab").persons, None);
+            let marked: Vec<&str> = visit.columns.iter().filter(|c| c.is_person).map(|c| c.name.as_str()).collect();
+            assert_eq!(marked, ["patient"]);
+            let patient = visit.columns.iter().find(|c| c.name == "patient").unwrap();
+            assert_eq!(patient.class, crate::datasets::domain::ColumnClass::Identifier);
+            let audited: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'dataset.person_column'")
+                    .fetch_one(db.pool())
+                    .await
+                    .unwrap();
+            assert_eq!(audited, 1);
+        }
+        std::fs::remove_dir_all(source).unwrap();
     }
 }

@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/datasets/{id}", get(latest))
         .route("/datasets/{id}/versions/{version}", get(version_page))
         .route("/datasets/{id}/versions/{version}/tables/{table}/columns/{position}", post(edit_column))
+        .route("/datasets/{id}/person-column", post(set_person_column))
 }
 
 struct DatasetRow {
@@ -74,6 +75,8 @@ struct VersionPage {
     tables: Vec<TableView>,
     can_edit: bool,
     classes: Vec<(&'static str, &'static str)>,
+    /// Columns that could identify persons (whole numbers or text), for the custodian's choice.
+    person_candidates: Vec<String>,
 }
 
 async fn version_page(
@@ -97,7 +100,25 @@ async fn version_page(
         .collect();
     let can_edit = me.roles.contains(&PlatformRole::Custodian);
     let classes = ColumnClass::ALL.iter().map(|c| (c.as_str(), c.label())).collect();
-    let page = VersionPage { chrome: me.chrome().await?, dataset, version, versions, tables, can_edit, classes };
+    let mut person_candidates: Vec<String> = version
+        .tables
+        .iter()
+        .flat_map(|t| t.columns.iter())
+        .filter(|c| c.data_type.starts_with("Int") || c.data_type.starts_with("UInt") || c.data_type.contains("Utf8"))
+        .map(|c| c.name.clone())
+        .collect();
+    person_candidates.sort();
+    person_candidates.dedup();
+    let page = VersionPage {
+        chrome: me.chrome().await?,
+        dataset,
+        version,
+        versions,
+        tables,
+        can_edit,
+        classes,
+        person_candidates,
+    };
     Ok(Html(page.render()?).into_response())
 }
 
@@ -127,6 +148,37 @@ async fn edit_column(
     let class = ColumnClass::parse(&form.class).ok_or_else(|| AppError::Invalid("unknown column class".into()))?;
     store::edit_column(&state.db, state.clock.now(), &custodian.access, table, position, &description, class).await?;
     Ok(Redirect::to(&format!("/datasets/{id}/versions/{number}#table-{table}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct PersonColumnForm {
+    column: String,
+}
+
+/// Names another person column: persons are counted again in every version, then recorded.
+async fn set_person_column(
+    State(state): State<AppState>,
+    custodian: Custodian,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<PersonColumnForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let dataset = store::dataset(&state.db, id).await?;
+    let column = form.column.trim();
+    if column == dataset.person_column {
+        return Ok(Redirect::to(&format!("/datasets/{id}")).into_response());
+    }
+    let mut counts = Vec::new();
+    for (number, _) in store::versions(&state.db, id).await? {
+        let version = store::version(&state.db, id, number).await?;
+        let counted = super::ingest::count_persons(&state.objects, &version, column).await.map_err(|e| match e {
+            super::ingest::IngestError::Input(m) => AppError::Invalid(format!("version {number}: {m}")),
+            other => AppError::Invalid(other.to_string()),
+        })?;
+        counts.extend(counted);
+    }
+    store::set_person_column(&state.db, state.clock.now(), &custodian.access, id, column, &counts).await?;
+    Ok(Redirect::to(&format!("/datasets/{id}")).into_response())
 }
 
 #[derive(Template)]

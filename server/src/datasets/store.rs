@@ -331,6 +331,90 @@ pub async fn version(db: &Db, dataset_id: i64, number: i64) -> Result<Version, S
     Ok(Version { id, dataset_id, version: number, prefix, created_at, tables: out })
 }
 
+/// Names another column as the one that identifies persons, for every version of a dataset,
+/// with the persons counted again (`counts`: every table of every version). Refused once an
+/// extract has been built from the dataset, since its pseudonyms stand for the old column.
+/// The new column is classed as an identifier. One audited transaction.
+pub async fn set_person_column(
+    db: &Db,
+    now: OffsetDateTime,
+    custodian: &PlatformAccess,
+    dataset_id: i64,
+    column: &str,
+    counts: &[(i64, Option<u64>)],
+) -> Result<(), StoreError> {
+    let mut tx = db.begin_write().await?;
+    let old: Option<String> = sqlx::query_scalar("SELECT person_column FROM datasets WHERE id = $1")
+        .bind(dataset_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let old = old.ok_or(StoreError::NotFound)?;
+    let extracts: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM extracts e JOIN dataset_versions v ON v.id = e.dataset_version_id WHERE v.dataset_id = $1",
+    )
+    .bind(dataset_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if extracts > 0 {
+        return Err(StoreError::Rule(
+            "extracts have been built from this dataset with its person column; ingest a new dataset to use another"
+                .into(),
+        ));
+    }
+    let mut tables: Vec<i64> = sqlx::query_scalar(
+        "SELECT t.id FROM dataset_tables t JOIN dataset_versions v ON v.id = t.version_id WHERE v.dataset_id = $1",
+    )
+    .bind(dataset_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut counted: Vec<i64> = counts.iter().map(|(t, _)| *t).collect();
+    tables.sort_unstable();
+    counted.sort_unstable();
+    if tables != counted {
+        return Err(StoreError::Rule("a new version arrived while persons were counted; try again".into()));
+    }
+    sqlx::query("UPDATE datasets SET person_column = $1 WHERE id = $2")
+        .bind(column)
+        .bind(dataset_id)
+        .execute(&mut *tx)
+        .await?;
+    for (table, persons) in counts {
+        sqlx::query("UPDATE dataset_tables SET person_count = $1 WHERE id = $2")
+            .bind(persons.map(|p| i64::try_from(p).unwrap_or(i64::MAX)))
+            .bind(table)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE dataset_columns SET is_person = CASE WHEN name = $1 THEN 1 ELSE 0 END WHERE table_id = $2")
+            .bind(column)
+            .bind(table)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE dataset_columns SET class = $1 WHERE table_id = $2 AND name = $3")
+            .bind(ColumnClass::Identifier.as_str())
+            .bind(table)
+            .bind(column)
+            .execute(&mut *tx)
+            .await?;
+    }
+    append(
+        &mut tx,
+        now,
+        &AuditEvent::new(
+            Actor::Person(custodian.person_id()),
+            "dataset.person_column",
+            format!("dataset:{dataset_id}"),
+            Outcome::Success,
+        )
+        .with_details(json!({
+            "column": {"old": old, "new": column},
+            "persons": counts.iter().map(|(t, p)| json!({"table": t, "persons": p})).collect::<Vec<_>>(),
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Edits one column's dictionary entry (description and class), audited with the old and new
 /// values.
 pub async fn edit_column(

@@ -1,5 +1,5 @@
 //! Building an extract with DataFusion: the protocol's tables, columns, filters and cohort,
-//! person identifiers replaced by the project's pseudonyms, dates shifted per person, years of
+//! person identifiers replaced by the project's pseudonyms, dates and timestamps shifted per person, years of
 //! birth banded, rows sorted by pseudonym, written as Parquet with the sort order recorded.
 //!
 //! The project key lives only in the two functions registered for the build
@@ -11,7 +11,7 @@ use crate::datasets::parquet_out::ParquetOut;
 use crate::datasets::store::{Column, Version};
 use crate::keys::ProjectKey;
 use crate::objects::{Objects, ObjectsError};
-use arrow::array::{Array, ArrayRef, AsArray, Date32Array, Int64Array};
+use arrow::array::{Array, ArrayRef, AsArray, Int64Array};
 use arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::{DFSchema, JoinType};
 use datafusion::execution::FunctionRegistry;
@@ -159,17 +159,42 @@ impl ScalarUDFImpl for DateShift {
         &self.signature
     }
 
-    fn return_type(&self, _args: &[DataType]) -> datafusion::error::Result<DataType> {
-        Ok(DataType::Date32)
+    fn return_type(&self, args: &[DataType]) -> datafusion::error::Result<DataType> {
+        Ok(args.get(1).cloned().unwrap_or(DataType::Date32))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::error::Result<ColumnarValue> {
         let persons = args.args[0].to_array(args.number_rows)?;
-        let dates = arrow::compute::cast(&args.args[1].to_array(args.number_rows)?, &DataType::Date32)?;
-        let dates = dates.as_primitive::<arrow::datatypes::Date32Type>();
+        let dates = args.args[1].to_array(args.number_rows)?;
+        let Some(per_day) = units_per_day(dates.data_type()) else {
+            return Err(datafusion::error::DataFusionError::Plan("tre_date_shift takes a date or a timestamp".into()));
+        };
+        // Dates and timestamps are whole numbers of days, milliseconds, ... since 1970: shift the
+        // number, keep the type (and the time of day, and the time zone).
+        let raw = arrow::compute::cast(&dates, &DataType::Int64)?;
         let shifts = per_person(&persons, |raw| self.key.date_shift(raw, self.max_days))?;
-        let out: Date32Array = dates.iter().zip(shifts).map(|(d, s)| d.map(|d| d + s.unwrap_or(0))).collect();
-        Ok(ColumnarValue::Array(Arc::new(out)))
+        let moved: Int64Array = raw
+            .as_primitive::<Int64Type>()
+            .iter()
+            .zip(shifts)
+            .map(|(d, s)| d.map(|d| d.saturating_add(i64::from(s.unwrap_or(0)).saturating_mul(per_day))))
+            .collect();
+        let moved: ArrayRef = Arc::new(moved);
+        Ok(ColumnarValue::Array(arrow::compute::cast(&moved, dates.data_type())?))
+    }
+}
+
+/// How many of a date or timestamp type's units make a day; `None` for other types.
+fn units_per_day(t: &DataType) -> Option<i64> {
+    use arrow::datatypes::TimeUnit;
+    match t {
+        DataType::Date32 => Some(1),
+        DataType::Date64 => Some(86_400_000),
+        DataType::Timestamp(TimeUnit::Second, _) => Some(86_400),
+        DataType::Timestamp(TimeUnit::Millisecond, _) => Some(86_400_000),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => Some(86_400_000_000),
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => Some(86_400_000_000_000),
+        _ => None,
     }
 }
 
@@ -353,13 +378,16 @@ async fn plan(
                 columns.push(col);
             }
         }
+        let dated = |name: &str| {
+            frame.schema().field_with_unqualified_name(name).is_ok_and(|f| units_per_day(f.data_type()).is_some())
+        };
         let exprs: Vec<Expr> = columns
             .iter()
             .map(|c| {
                 let name = c.name.as_str();
                 if Some(name) == person.as_deref() {
                     ctx.udf("tre_pseudonym").map(|f| f.call(vec![ident(name)]).alias(name))
-                } else if protocol.date_shift_days > 0 && c.data_type == "Date32" && person.is_some() {
+                } else if protocol.date_shift_days > 0 && dated(name) && person.is_some() {
                     let p = person.clone().unwrap_or_default();
                     ctx.udf("tre_date_shift").map(|f| f.call(vec![ident(p), ident(name)]).alias(name))
                 } else if let Some(values) = rare.get(name).filter(|v| !v.is_empty()) {

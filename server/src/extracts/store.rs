@@ -525,4 +525,100 @@ mod tests {
         }
         std::fs::remove_dir_all(synthetic).unwrap();
     }
+
+    #[tokio::test]
+    async fn timestamps_move_with_the_persons_dates_and_keep_their_time_of_day() {
+        let dir = std::env::temp_dir().join(format!("tre-extract-ts-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut csv = String::from("person_id,admitted_at,discharged_on\n");
+        for p in 1..=40 {
+            for v in 0..3 {
+                csv.push_str(&format!("{p},2024-03-{:02}T{:02}:15:30,2024-04-{:02}\n", 1 + v * 5, 8 + v, 2 + v * 5));
+            }
+        }
+        std::fs::write(dir.join("visit.csv"), csv).unwrap();
+        let (db, _folder) = crate::db::testing::sqlite().await;
+        let objects = crate::objects::testing::local();
+        let master = master();
+        let custodian =
+            crate::accounts::store::testing::person(&db, "custodian", crate::accounts::domain::PlatformRole::Custodian)
+                .await;
+        let by = Committer::Seed { custodian };
+        let request = ingest::Request {
+            dataset: crate::datasets::domain::DatasetName::parse("visits").unwrap(),
+            description: String::new(),
+            person_column: "person_id".into(),
+            source: dir.clone(),
+        };
+        let (_, tables) = ingest::ingest(&db, &objects, now(), by, &request, |_, _| {}).await.unwrap();
+        assert!(tables[0].columns[1].data_type.starts_with("Timestamp"), "{:?}", tables[0].columns);
+        let today = now().date();
+        let project = crate::projects::store::create_demo_project(
+            &db,
+            &master,
+            now(),
+            "T",
+            today - time::Duration::days(1),
+            today + time::Duration::days(100),
+            (custodian, ProjectRole::Analyst),
+        )
+        .await
+        .unwrap();
+        let protocol = Protocol {
+            dataset: "visits".into(),
+            version: 1,
+            tables: vec![TableSelection {
+                table: "visit".into(),
+                columns: vec!["admitted_at".into(), "discharged_on".into()],
+                filter: None,
+            }],
+            cohort: None,
+            date_shift_days: 20,
+            birth_year_bands: false,
+            rare_categories: vec![],
+        };
+        let (_, built) = build(&db, &objects, &master, now(), by, project, &protocol).await.unwrap();
+        let (batches, _) = read(&objects, &built[0].object_key).await;
+        let mut shifts: HashMap<i64, HashSet<i64>> = HashMap::new();
+        let mut moved = 0;
+        for b in &batches {
+            let p = b.column_by_name("person_id").unwrap().as_primitive::<Int64Type>();
+            let at = b.column_by_name("admitted_at").unwrap();
+            let unit = match at.data_type() {
+                arrow::datatypes::DataType::Timestamp(u, _) => match u {
+                    arrow::datatypes::TimeUnit::Second => 1,
+                    arrow::datatypes::TimeUnit::Millisecond => 1_000,
+                    arrow::datatypes::TimeUnit::Microsecond => 1_000_000,
+                    arrow::datatypes::TimeUnit::Nanosecond => 1_000_000_000,
+                },
+                other => panic!("the timestamp became {other}"),
+            };
+            let at = arrow::compute::cast(at, &arrow::datatypes::DataType::Int64).unwrap();
+            let at = at.as_primitive::<Int64Type>();
+            let on = b.column_by_name("discharged_on").unwrap().as_primitive::<Date32Type>();
+            let base_at = OffsetDateTime::parse("2024-03-01T00:00:00Z", &time::format_description::well_known::Rfc3339)
+                .unwrap()
+                .unix_timestamp();
+            let base_on = (time::Date::from_calendar_date(2024, time::Month::April, 2).unwrap().to_julian_day()
+                - time::Date::from_calendar_date(1970, time::Month::January, 1).unwrap().to_julian_day())
+                as i64;
+            for i in 0..b.num_rows() {
+                let seconds = at.value(i) / unit - base_at;
+                // Visits are 5 days apart and start at 08:15:30, 09:15:30, 10:15:30.
+                let within_day = seconds.rem_euclid(86_400);
+                assert_eq!(within_day % 3600, 15 * 60 + 30, "the time of day is kept");
+                let visit = within_day / 3600 - 8;
+                let at_shift = seconds.div_euclid(86_400) - visit * 5;
+                let on_shift = on.value(i) as i64 - base_on - visit * 5;
+                assert_eq!(at_shift, on_shift, "a person's timestamps and dates move together");
+                assert!((-20..=20).contains(&at_shift));
+                moved += (at_shift != 0) as usize;
+                shifts.entry(p.value(i)).or_default().insert(at_shift);
+            }
+        }
+        assert_eq!(shifts.len(), 40);
+        assert!(shifts.values().all(|s| s.len() == 1), "one shift per person");
+        assert!(moved > 0);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }
