@@ -1,0 +1,104 @@
+//! What the analyst sees when a query fails: what went wrong and where in their SQL, never a
+//! data value and never a storage path. Arrow and DataFusion error texts quote the failing
+//! value (casts, overflow, regular expressions, dates), and reading errors name files; so
+//! execution errors are replaced by a description of their kind, and planning errors (which
+//! only speak of the analyst's own SQL and the tables' names) are kept but scrubbed of paths.
+
+use datafusion::error::DataFusionError;
+
+/// The parser's message, which quotes only the analyst's own SQL and gives the position.
+pub fn parser_message(e: &DataFusionError) -> String {
+    let text = match e.find_root() {
+        DataFusionError::SQL(p, _) => p.to_string(),
+        other => other.to_string(),
+    };
+    let text = text.trim_start_matches("sql parser error: ").to_string();
+    format!("syntax error: {}", scrub_paths(&text))
+}
+
+/// Replaces anything that looks like a path or a URL.
+pub fn scrub_paths(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            let bare = word.trim_matches(|c: char| matches!(c, '\'' | '"' | '`' | '(' | ')' | ',' | '.' | ':'));
+            if bare.contains("://") || (bare.starts_with('/') && bare.len() > 1) || bare.contains(".parquet") {
+                "[path]"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether a planning error may be shown (scrubbed): these speak of tables, columns, types
+/// and functions, all named in the analyst's own SQL or the extract's schema.
+fn is_planning(e: &DataFusionError) -> bool {
+    matches!(e, DataFusionError::Plan(_) | DataFusionError::SchemaError(..) | DataFusionError::NotImplemented(_))
+}
+
+/// The message for an error raised while planning a query.
+pub fn planning(e: &DataFusionError) -> String {
+    let root = e.find_root();
+    match root {
+        DataFusionError::SQL(..) => parser_message(root),
+        _ if is_planning(root) => {
+            let text = root.to_string();
+            let text = text
+                .trim_start_matches("Error during planning: ")
+                .trim_start_matches("Schema error: ")
+                .trim_start_matches("This feature is not implemented: ");
+            // Planning can fold constants from the analyst's SQL; those are their own values,
+            // but keep the message to its first line.
+            scrub_paths(text.lines().next().unwrap_or("the query could not be planned"))
+        }
+        _ => running(e),
+    }
+}
+
+/// The message for an error raised while running a query: its kind only.
+pub fn running(e: &DataFusionError) -> String {
+    use arrow::error::ArrowError as A;
+    match e.find_root() {
+        DataFusionError::ResourcesExhausted(_) => {
+            "the query needs more memory or temporary disk than this workspace allows; aggregate earlier or select fewer columns".into()
+        }
+        DataFusionError::ArrowError(a, _) => match a.as_ref() {
+            A::CastError(_) | A::ParseError(_) => {
+                "a value could not be converted to the type the query asks for (use TRY_CAST to get NULL instead)".into()
+            }
+            A::ArithmeticOverflow(_) => "a calculation overflowed its type (cast to a wider type first)".into(),
+            A::DivideByZero => "a division by zero (use NULLIF(divisor, 0))".into(),
+            A::ComputeError(m) if m.to_lowercase().contains("regular expression") || m.contains("regex") => {
+                "a regular expression is invalid or too large".into()
+            }
+            A::ComputeError(_) => "a function could not compute a value".into(),
+            A::MemoryError(_) => "the query needs more memory than this workspace allows".into(),
+            _ => "the query failed while running".into(),
+        },
+        DataFusionError::ParquetError(_) | DataFusionError::ObjectStore(_) | DataFusionError::IoError(_) => {
+            "the extract could not be read; tell the data custodian".into()
+        }
+        DataFusionError::Execution(m) if m.contains("regex") || m.contains("Regex") => {
+            "a regular expression is invalid or too large".into()
+        }
+        DataFusionError::Execution(m) if m.contains("cancel") => "the query was cancelled".into(),
+        root if is_planning(root) => planning(root),
+        _ => "the query failed while running".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_scrubbed() {
+        assert_eq!(
+            scrub_paths("table at '/srv/tre/extracts/p1/drug_exposure.parquet' not found"),
+            "table at [path] not found"
+        );
+        assert_eq!(scrub_paths("file s3://bucket/x missing"), "file [path] missing");
+        assert_eq!(scrub_paths("No field named cost"), "No field named cost");
+    }
+}

@@ -1,0 +1,8 @@
+//! The persons behind every cell: the evidence the output gate judges (`SDC-RULES.md`,
+//! "Evidence"), computed by rewriting the query's plan.
+
+pub mod cell;
+pub mod rewrite;
+
+pub use cell::Facts;
+pub use rewrite::{Lineage, Measure, PersonTables, Rewritten, rewrite};

@@ -1,0 +1,500 @@
+//! The evidence rewrite: the persons behind every cell of any SQL, by rewriting the
+//! DataFusion logical plan (see `EVIDENCE.md`).
+//!
+//! Below the query's final aggregate, every node is rewritten to carry one more column, last:
+//! `__tre_person`, the pseudonym of the one person each row belongs to, traced from each
+//! extract table's person column. Filters, sorts, limits and aliases pass it on; projections
+//! keep it; a join keeps it when its condition matches the two sides' persons (or one side
+//! has none, such as a code list); an inner aggregate or a window keeps it when grouped or
+//! partitioned by the person. Anything that mixes persons in one row stops the trace, and the
+//! result is classified `unknown-lineage` rather than passed.
+//!
+//! At the final aggregate, beside each of the query's aggregates, an evidence aggregate
+//! ([`super::cell`]) is added: the same groups, the same rows, the same filter, in the same
+//! node, so that the evidence describes exactly the published value. The nodes above the
+//! aggregate (projections, HAVING, ORDER BY, LIMIT) pass the evidence columns on, after the
+//! query's own.
+//!
+//! The rewrite runs on the plan as the SQL planner made it, before the optimizer, so that the
+//! optimizer treats the evidence like any other aggregate (column pruning, push-downs).
+
+use super::cell::{CellEvidence, Kind};
+use datafusion::common::{Column, DFSchema, JoinType, Result as DfResult};
+use datafusion::logical_expr::expr::AggregateFunction;
+use datafusion::logical_expr::utils::{grouping_set_to_exprlist, split_conjunction};
+use datafusion::logical_expr::{
+    AggregateUDF, Expr, LogicalPlan, Operator, Projection, SubqueryAlias, TableScanBuilder, lit,
+    logical_plan::{Aggregate, Filter, Union},
+};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// The column that carries each row's person.
+pub const PERSON: &str = "__tre_person";
+const PERSON_RIGHT: &str = "__tre_person_right";
+/// Evidence columns are named this, then the aggregate's position.
+pub const EVIDENCE_PREFIX: &str = "__tre_evidence_";
+
+/// The extract's tables that hold persons: table name -> person column.
+pub type PersonTables = HashMap<String, String>;
+
+/// What the result is, for the gate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lineage {
+    /// Aggregates whose persons are known: every cell has evidence.
+    Aggregate,
+    /// Rows of records, or one group per person, or identifiers in the output.
+    RowLevel(String),
+    /// The persons behind the cells could not be established.
+    Unknown(String),
+}
+
+impl Lineage {
+    /// Its name in results.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Lineage::Aggregate => "aggregate",
+            Lineage::RowLevel(_) => "row-level",
+            Lineage::Unknown(_) => "unknown-lineage",
+        }
+    }
+
+    /// Why, when not an aggregate.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Lineage::Aggregate => None,
+            Lineage::RowLevel(r) | Lineage::Unknown(r) => Some(r),
+        }
+    }
+}
+
+/// One aggregate of the query, with its evidence column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Measure {
+    /// The aggregate function (count, sum, avg, min, ...).
+    pub function: String,
+    /// Whether it was DISTINCT.
+    pub distinct: bool,
+}
+
+/// The rewritten plan and how to read its result.
+#[derive(Debug, Clone)]
+pub struct Rewritten {
+    /// The plan to run.
+    pub plan: LogicalPlan,
+    /// What the result is.
+    pub lineage: Lineage,
+    /// How many of the result's columns are the query's own; evidence columns follow.
+    pub visible: usize,
+    /// The aggregates, in the order of the evidence columns.
+    pub measures: Vec<Measure>,
+    /// For each visible column, the aggregates (indices into `measures`) it is computed from.
+    pub depends: Vec<Vec<usize>>,
+}
+
+/// A plan that carries `__tre_person` as its last column (when `person`), and which of its
+/// other columns identify persons (the person column itself, or computed from it).
+struct Traced {
+    plan: LogicalPlan,
+    person: bool,
+    identifying: BTreeSet<usize>,
+}
+
+type Lost = String;
+
+fn df(e: datafusion::error::DataFusionError) -> Lost {
+    format!("the plan could not be traced ({})", crate::errors::planning(&e))
+}
+
+/// The `__tre_person` column of a schema (or `name`).
+fn column_named(schema: &DFSchema, name: &str) -> Result<Expr, Lost> {
+    let (qualifier, _) = schema.qualified_field_with_unqualified_name(name).map_err(df)?;
+    Ok(Expr::Column(Column::new(qualifier.cloned(), name)))
+}
+
+/// Every column of `plan` except the person columns, then `person` as `__tre_person`.
+fn person_last(plan: LogicalPlan, person: Expr) -> Result<LogicalPlan, Lost> {
+    let mut exprs: Vec<Expr> = plan
+        .schema()
+        .columns()
+        .into_iter()
+        .filter(|c| c.name != PERSON && c.name != PERSON_RIGHT)
+        .map(Expr::Column)
+        .collect();
+    exprs.push(person.alias(PERSON));
+    Ok(LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(plan)).map_err(df)?))
+}
+
+/// Indices of `input`'s columns that `expr` refers to.
+fn refs(expr: &Expr, input: &DFSchema) -> BTreeSet<usize> {
+    expr.column_refs().into_iter().filter_map(|c| input.index_of_column(c).ok()).collect()
+}
+
+fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
+    let unchanged = || Traced { plan: plan.clone(), person: false, identifying: BTreeSet::new() };
+    match plan {
+        LogicalPlan::TableScan(scan) => {
+            let Some(person) = tables.get(scan.table_name.table()) else { return Ok(unchanged()) };
+            let source_schema = scan.source.schema();
+            let index = source_schema
+                .index_of(person)
+                .map_err(|_| format!("table {} has no person column {person}", scan.table_name.table()))?;
+            let shown = scan.projection.clone().unwrap_or_else(|| (0..source_schema.fields().len()).collect());
+            let mut wanted = shown.clone();
+            if !wanted.contains(&index) {
+                wanted.push(index);
+            }
+            let widened = TableScanBuilder::new(scan.table_name.clone(), scan.source.clone())
+                .with_projection(Some(wanted.clone()))
+                .with_filters(scan.filters.clone())
+                .with_fetch(scan.fetch)
+                .with_statistics_requests(scan.statistics_requests.clone())
+                .build()
+                .map_err(df)?;
+            let schema = widened.projected_schema.clone();
+            let mut exprs: Vec<Expr> =
+                (0..shown.len()).map(|i| Expr::Column(Column::from(schema.qualified_field(i)))).collect();
+            let at = wanted.iter().position(|i| *i == index).unwrap_or(0);
+            exprs.push(Expr::Column(Column::from(schema.qualified_field(at))).alias(PERSON));
+            let identifying = shown.iter().position(|i| *i == index).into_iter().collect();
+            let plan = LogicalPlan::Projection(
+                Projection::try_new(exprs, Arc::new(LogicalPlan::TableScan(widened))).map_err(df)?,
+            );
+            Ok(Traced { plan, person: true, identifying })
+        }
+        LogicalPlan::Projection(p) => {
+            let t = trace(&p.input, tables)?;
+            if !t.person {
+                return Ok(unchanged());
+            }
+            let input_schema = t.plan.schema().clone();
+            let mut identifying = BTreeSet::new();
+            for (i, e) in p.expr.iter().enumerate() {
+                if refs(e, &input_schema).iter().any(|r| t.identifying.contains(r)) {
+                    identifying.insert(i);
+                }
+            }
+            let mut exprs = p.expr.clone();
+            exprs.push(column_named(&input_schema, PERSON)?);
+            let plan = LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(t.plan)).map_err(df)?);
+            Ok(Traced { plan, person: true, identifying })
+        }
+        LogicalPlan::Filter(f) => {
+            let t = trace(&f.input, tables)?;
+            if !t.person {
+                return Ok(unchanged());
+            }
+            let plan = LogicalPlan::Filter(Filter::try_new(f.predicate.clone(), Arc::new(t.plan)).map_err(df)?);
+            Ok(Traced { plan, ..t })
+        }
+        LogicalPlan::Sort(_) | LogicalPlan::Limit(_) | LogicalPlan::Repartition(_) => {
+            let input = plan.inputs()[0];
+            let t = trace(input, tables)?;
+            if !t.person {
+                return Ok(unchanged());
+            }
+            let plan = plan.with_new_exprs(plan.expressions(), vec![t.plan]).map_err(df)?;
+            Ok(Traced { plan, ..t })
+        }
+        LogicalPlan::SubqueryAlias(s) => {
+            let t = trace(&s.input, tables)?;
+            if !t.person {
+                return Ok(unchanged());
+            }
+            let plan =
+                LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(Arc::new(t.plan), s.alias.clone()).map_err(df)?);
+            Ok(Traced { plan, ..t })
+        }
+        LogicalPlan::Join(j) => {
+            let left = trace(&j.left, tables)?;
+            let right = trace(&j.right, tables)?;
+            if !left.person && !right.person {
+                return Ok(unchanged());
+            }
+            let left_width = j.left.schema().fields().len();
+            // Equalities between the sides: the equi-join keys, and (before the optimizer moves
+            // them there) the equalities of the join's condition.
+            let mut pairs: Vec<(Expr, Expr)> = j.on.clone();
+            if let Some(filter) = &j.filter {
+                for conjunct in split_conjunction(filter) {
+                    if let Expr::BinaryExpr(b) = conjunct
+                        && b.op == Operator::Eq
+                    {
+                        pairs.push(((*b.left).clone(), (*b.right).clone()));
+                        pairs.push(((*b.right).clone(), (*b.left).clone()));
+                    }
+                }
+            }
+            let only = |e: &Expr, schema: &DFSchema, identifying: &BTreeSet<usize>| {
+                let r = refs(e, schema);
+                matches!(e, Expr::Column(_)) && r.len() == 1 && r.iter().all(|i| identifying.contains(i))
+            };
+            let matched = pairs.iter().any(|(l, r)| {
+                only(l, left.plan.schema(), &left.identifying) && only(r, right.plan.schema(), &right.identifying)
+            });
+            let (keeps_left, keeps_right) = match j.join_type {
+                JoinType::LeftSemi | JoinType::LeftAnti | JoinType::LeftMark => (true, false),
+                JoinType::RightSemi | JoinType::RightAnti | JoinType::RightMark => (false, true),
+                _ => (true, true),
+            };
+            let mixes = keeps_left && keeps_right && left.person && right.person && !matched;
+            if mixes {
+                return Err(
+                    "a join whose condition does not match persons on both sides puts two persons in one row".into()
+                );
+            }
+            // The right side's person column is renamed so the two do not clash.
+            let right_plan = if right.person {
+                let exprs: Vec<Expr> = right
+                    .plan
+                    .schema()
+                    .columns()
+                    .into_iter()
+                    .map(|c| if c.name == PERSON { Expr::Column(c).alias(PERSON_RIGHT) } else { Expr::Column(c) })
+                    .collect();
+                LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(right.plan)).map_err(df)?)
+            } else {
+                right.plan
+            };
+            let joined = plan.with_new_exprs(plan.expressions(), vec![left.plan, right_plan]).map_err(df)?;
+            let schema = joined.schema().clone();
+            let left_person = if keeps_left && left.person { Some(column_named(&schema, PERSON)?) } else { None };
+            let right_person =
+                if keeps_right && right.person { Some(column_named(&schema, PERSON_RIGHT)?) } else { None };
+            let person = match (left_person, right_person, j.join_type) {
+                (None, None, _) => {
+                    // The side with persons is not in the output (a semi or anti join).
+                    let exprs: Vec<Expr> = schema
+                        .columns()
+                        .into_iter()
+                        .filter(|c| c.name != PERSON && c.name != PERSON_RIGHT)
+                        .map(Expr::Column)
+                        .collect();
+                    let plan = LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(joined)).map_err(df)?);
+                    return Ok(Traced { plan, person: false, identifying: BTreeSet::new() });
+                }
+                (Some(l), None, _) => l,
+                (None, Some(r), _) => r,
+                (Some(l), Some(r), JoinType::Right) => {
+                    let _ = l;
+                    r
+                }
+                (Some(l), Some(r), JoinType::Full) => datafusion::functions::core::expr_fn::coalesce(vec![l, r]),
+                (Some(l), Some(_), _) => l,
+            };
+            let mut identifying: BTreeSet<usize> = if keeps_left { left.identifying.clone() } else { BTreeSet::new() };
+            if keeps_right {
+                let offset = if keeps_left { left_width } else { 0 };
+                identifying.extend(right.identifying.iter().map(|i| i + offset));
+            }
+            let plan = person_last(joined, person)?;
+            Ok(Traced { plan, person: true, identifying })
+        }
+        LogicalPlan::Aggregate(a) => {
+            let t = trace(&a.input, tables)?;
+            if !t.person {
+                return Ok(unchanged());
+            }
+            let input_schema = t.plan.schema().clone();
+            let groups = grouping_set_to_exprlist(&a.group_expr).map_err(df)?;
+            let grouped_by_person = !a.group_expr.iter().any(|g| matches!(g, Expr::GroupingSet(_)))
+                && a.group_expr.iter().any(|g| refs(g, &input_schema).iter().any(|r| t.identifying.contains(r)));
+            if !grouped_by_person {
+                return Err("an aggregate over many persons feeds the query's result".into());
+            }
+            let identifying: BTreeSet<usize> = groups
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| refs(g, &input_schema).iter().any(|r| t.identifying.contains(r)))
+                .map(|(i, _)| i)
+                .collect();
+            let mut group_expr = a.group_expr.clone();
+            group_expr.push(column_named(&input_schema, PERSON)?);
+            let aggregated = LogicalPlan::Aggregate(
+                Aggregate::try_new(Arc::new(t.plan), group_expr, a.aggr_expr.clone()).map_err(df)?,
+            );
+            let person = column_named(aggregated.schema(), PERSON)?;
+            Ok(Traced { plan: person_last(aggregated, person)?, person: true, identifying })
+        }
+        LogicalPlan::Window(w) => {
+            let t = trace(&w.input, tables)?;
+            if !t.person {
+                return Ok(unchanged());
+            }
+            let input_schema = t.plan.schema().clone();
+            let per_person = w.window_expr.iter().all(|e| match e.clone().unalias() {
+                Expr::WindowFunction(f) => f
+                    .params
+                    .partition_by
+                    .iter()
+                    .any(|p| refs(p, &input_schema).iter().any(|r| t.identifying.contains(r))),
+                _ => false,
+            });
+            if !per_person {
+                return Err("a window over rows of many persons feeds the query's result".into());
+            }
+            let windowed = plan.with_new_exprs(plan.expressions(), vec![t.plan]).map_err(df)?;
+            let person = column_named(windowed.schema(), PERSON)?;
+            Ok(Traced { plan: person_last(windowed, person)?, person: true, identifying: t.identifying })
+        }
+        LogicalPlan::Union(u) => {
+            let traced: Vec<Traced> = u.inputs.iter().map(|i| trace(i, tables)).collect::<Result<_, _>>()?;
+            if traced.iter().all(|t| !t.person) {
+                return Ok(unchanged());
+            }
+            if traced.iter().any(|t| !t.person) {
+                return Err("a UNION of rows with and without persons".into());
+            }
+            let mut identifying = traced[0].identifying.clone();
+            for t in &traced[1..] {
+                identifying = identifying.intersection(&t.identifying).cloned().collect();
+            }
+            let inputs = traced.into_iter().map(|t| Arc::new(t.plan)).collect();
+            let plan = LogicalPlan::Union(Union::try_new_with_loose_types(inputs).map_err(df)?);
+            Ok(Traced { plan, person: true, identifying })
+        }
+        LogicalPlan::Distinct(_) => {
+            let t = trace(plan.inputs()[0], tables)?;
+            if !t.person {
+                return Ok(unchanged());
+            }
+            Err("DISTINCT over rows of many persons feeds the query's result".into())
+        }
+        LogicalPlan::EmptyRelation(_) | LogicalPlan::Values(_) => Ok(unchanged()),
+        other => Err(format!("this kind of query ({}) cannot be traced to persons yet", other.display())),
+    }
+}
+
+/// Whether any node of `plan` is an aggregate.
+fn has_aggregate(plan: &LogicalPlan) -> bool {
+    matches!(plan, LogicalPlan::Aggregate(_)) || plan.inputs().iter().any(|i| has_aggregate(i))
+}
+
+/// The function evidence uses for one of the query's aggregates: `count` counts values,
+/// everything else sums them.
+fn evidence_of(aggregate: &Expr, person: Expr, index: usize) -> Result<(Expr, Measure), Lost> {
+    let Expr::AggregateFunction(f) = aggregate.clone().unalias() else {
+        return Err("an aggregate expression could not be read".into());
+    };
+    let name = f.func.name().to_lowercase();
+    let kind = if name == "count" { Kind::Count } else { Kind::Sum };
+    let value = f.params.args.first().cloned().unwrap_or_else(|| lit(1i64));
+    let udaf = Arc::new(AggregateUDF::from(CellEvidence::new(kind)));
+    let expr = Expr::AggregateFunction(AggregateFunction::new_udf(
+        udaf,
+        vec![person, value],
+        false,
+        f.params.filter.clone(),
+        vec![],
+        None,
+    ))
+    .alias(format!("{EVIDENCE_PREFIX}{index}"));
+    Ok((expr, Measure { function: name, distinct: f.params.distinct }))
+}
+
+/// Rewrites `plan` so that its result carries the evidence of every cell, or says why it
+/// cannot. The plan returned always computes the query's own result first.
+pub fn rewrite(plan: &LogicalPlan, tables: &PersonTables) -> DfResult<Rewritten> {
+    let visible = plan.schema().fields().len();
+    let plain = |lineage: Lineage| Rewritten {
+        plan: plan.clone(),
+        lineage,
+        visible,
+        measures: vec![],
+        depends: vec![vec![]; visible],
+    };
+    // The nodes above the final aggregate, top first.
+    let mut chain: Vec<&LogicalPlan> = Vec::new();
+    let mut node = plan;
+    while let LogicalPlan::Projection(_)
+    | LogicalPlan::Filter(_)
+    | LogicalPlan::Sort(_)
+    | LogicalPlan::Limit(_)
+    | LogicalPlan::SubqueryAlias(_) = node
+    {
+        chain.push(node);
+        node = node.inputs()[0];
+    }
+    let LogicalPlan::Aggregate(aggregate) = node else {
+        return Ok(plain(if has_aggregate(node) {
+            Lineage::Unknown("the result combines aggregates in a way whose persons cannot be traced yet".into())
+        } else {
+            Lineage::RowLevel("the result has one row per record, not aggregates".into())
+        }));
+    };
+    let traced = match trace(&aggregate.input, tables) {
+        Ok(t) if t.person => t,
+        Ok(_) => return Ok(plain(Lineage::Unknown("the query reads no table about persons".into()))),
+        Err(reason) => return Ok(plain(Lineage::Unknown(reason))),
+    };
+    let input_schema = traced.plan.schema().clone();
+    let identifying = |e: &Expr| refs(e, &input_schema).iter().any(|r| traced.identifying.contains(r));
+    let groups = grouping_set_to_exprlist(&aggregate.group_expr)?;
+    if groups.iter().any(|g| identifying(g)) {
+        return Ok(plain(Lineage::RowLevel(
+            "the result is grouped by the person identifier: one group per person".into(),
+        )));
+    }
+    let person = match column_named(&input_schema, PERSON) {
+        Ok(p) => p,
+        Err(reason) => return Ok(plain(Lineage::Unknown(reason))),
+    };
+    let mut evidence = Vec::new();
+    let mut measures = Vec::new();
+    for (i, a) in aggregate.aggr_expr.iter().enumerate() {
+        if let Expr::AggregateFunction(f) = a.clone().unalias() {
+            let name = f.func.name().to_lowercase();
+            if name != "count" && f.params.args.iter().any(&identifying) {
+                return Ok(plain(Lineage::RowLevel(format!("{name} of the person identifier shows identifiers"))));
+            }
+        }
+        match evidence_of(a, person.clone(), i) {
+            Ok((e, m)) => {
+                evidence.push(e);
+                measures.push(m);
+            }
+            Err(reason) => return Ok(plain(Lineage::Unknown(reason))),
+        }
+    }
+    let mut aggr_expr = aggregate.aggr_expr.clone();
+    aggr_expr.extend(evidence);
+    let new_aggregate =
+        LogicalPlan::Aggregate(Aggregate::try_new(Arc::new(traced.plan), aggregate.group_expr.clone(), aggr_expr)?);
+    // What each output column depends on, and the evidence columns' names, going up.
+    let group_width = aggregate.schema.fields().len() - aggregate.aggr_expr.len();
+    let mut depends: Vec<Vec<usize>> = (0..aggregate.schema.fields().len())
+        .map(|i| if i < group_width { vec![] } else { vec![i - group_width] })
+        .collect();
+    let names: Vec<String> = (0..measures.len()).map(|i| format!("{EVIDENCE_PREFIX}{i}")).collect();
+    let mut current = new_aggregate;
+    for node in chain.iter().rev() {
+        current = match node {
+            LogicalPlan::Projection(p) => {
+                let below = current.schema().clone();
+                let mut next_depends = Vec::new();
+                for e in &p.expr {
+                    let mut d: BTreeSet<usize> = BTreeSet::new();
+                    for r in refs(e, &below) {
+                        d.extend(depends.get(r).cloned().unwrap_or_default());
+                    }
+                    next_depends.push(d.into_iter().collect());
+                }
+                depends = next_depends;
+                let mut exprs = p.expr.clone();
+                for name in &names {
+                    match column_named(&below, name) {
+                        Ok(c) => exprs.push(c),
+                        Err(reason) => return Ok(plain(Lineage::Unknown(reason))),
+                    }
+                }
+                LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(current))?)
+            }
+            LogicalPlan::SubqueryAlias(s) => {
+                LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(Arc::new(current), s.alias.clone())?)
+            }
+            other => other.with_new_exprs(other.expressions(), vec![current])?,
+        };
+    }
+    depends.truncate(visible);
+    Ok(Rewritten { plan: current, lineage: Lineage::Aggregate, visible, measures, depends })
+}

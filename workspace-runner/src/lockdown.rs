@@ -1,0 +1,192 @@
+//! Law 3 at the door: only one read-only query runs. Everything else is refused before it
+//! reaches the planner, with words that say what was refused.
+//!
+//! DataFusion's own `SQLOptions` blocks DDL, DML and statements, but not `EXPLAIN` (which
+//! prints storage paths, and with `VERBOSE` Parquet statistics, which are row values; with
+//! `ANALYZE` it executes), nor unbounded recursive CTEs. So the statement is parsed here and
+//! must be a plain query; `SQLOptions` checks the plan again behind it.
+
+use crate::EngineError;
+use datafusion::sql::parser::{DFParserBuilder, Statement as DfStatement};
+use datafusion::sql::sqlparser::ast::{Query, SetExpr, Statement};
+use datafusion::sql::sqlparser::dialect::GenericDialect;
+
+/// The longest SQL text accepted. Long flat expression chains and wide UNIONs take
+/// super-linear planning time; no analysis needs more than this.
+pub const MAX_SQL_BYTES: usize = 64 * 1024;
+
+/// How deep the parser may nest (expressions, subqueries).
+const RECURSION_LIMIT: usize = 64;
+
+/// Parses `sql` and returns its only statement if it is a read-only query.
+pub fn check(sql: &str) -> Result<Box<Query>, EngineError> {
+    if sql.len() > MAX_SQL_BYTES {
+        return Err(EngineError::Refused(format!(
+            "the query is {} KiB long; at most {} KiB is accepted",
+            sql.len() / 1024,
+            MAX_SQL_BYTES / 1024
+        )));
+    }
+    let mut parser = DFParserBuilder::new(sql)
+        .with_dialect(&GenericDialect {})
+        .with_recursion_limit(RECURSION_LIMIT)
+        .build()
+        .map_err(|e| EngineError::Syntax(crate::errors::parser_message(&e)))?;
+    let mut statements =
+        parser.parse_statements().map_err(|e| EngineError::Syntax(crate::errors::parser_message(&e)))?;
+    if statements.len() > 1 {
+        return Err(EngineError::Refused("run one statement at a time".into()));
+    }
+    let Some(statement) = statements.pop_front() else {
+        return Err(EngineError::Refused("there is no query to run".into()));
+    };
+    let query = match statement {
+        DfStatement::Statement(s) => match *s {
+            Statement::Query(q) => q,
+            other => {
+                return Err(EngineError::Refused(format!(
+                    "{} statements cannot run here; only a query (SELECT) can",
+                    kind(&other)
+                )));
+            }
+        },
+        DfStatement::CreateExternalTable(_) => return Err(refused("CREATE EXTERNAL TABLE")),
+        DfStatement::CopyTo(_) => return Err(refused("COPY")),
+        DfStatement::Explain(_) => return Err(refused("EXPLAIN")),
+        DfStatement::Reset(_) => return Err(refused("RESET")),
+    };
+    check_query(&query)?;
+    Ok(query)
+}
+
+fn refused(what: &str) -> EngineError {
+    EngineError::Refused(format!("{what} statements cannot run here; only a query (SELECT) can"))
+}
+
+/// The statement's first keyword(s), for the message.
+fn kind(statement: &Statement) -> String {
+    let text = statement.to_string();
+    let words: Vec<&str> = text.split_whitespace().take(2).collect();
+    let first = words.first().copied().unwrap_or("This").to_uppercase();
+    match first.as_str() {
+        "CREATE" | "DROP" | "ALTER" | "SHOW" | "SET" => {
+            format!("{first} {}", words.get(1).copied().unwrap_or("").to_uppercase()).trim().to_string()
+        }
+        _ => first,
+    }
+}
+
+/// What a query may not contain: a recursive CTE (unbounded), `SELECT ... INTO` (creates a
+/// table).
+fn check_query(query: &Query) -> Result<(), EngineError> {
+    if let Some(with) = &query.with {
+        if with.recursive {
+            return Err(EngineError::Refused("recursive queries (WITH RECURSIVE) cannot run here".into()));
+        }
+        for cte in &with.cte_tables {
+            check_query(&cte.query)?;
+        }
+    }
+    check_set_expr(&query.body)
+}
+
+fn check_set_expr(body: &SetExpr) -> Result<(), EngineError> {
+    match body {
+        SetExpr::Select(select) => {
+            if select.into.is_some() {
+                return Err(EngineError::Refused("SELECT ... INTO creates a table; it cannot run here".into()));
+            }
+            Ok(())
+        }
+        SetExpr::Query(q) => check_query(q),
+        SetExpr::SetOperation { left, right, .. } => {
+            check_set_expr(left)?;
+            check_set_expr(right)
+        }
+        SetExpr::Values(_) | SetExpr::Table(_) => Ok(()),
+        _ => Err(EngineError::Refused("only a query (SELECT) can run here".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every statement here must be refused: the corpus of law 3 at the door.
+    const REFUSED: &[&str] = &[
+        "CREATE TABLE t (a INT)",
+        "CREATE TABLE t AS SELECT 1",
+        "CREATE EXTERNAL TABLE x STORED AS PARQUET LOCATION '/etc/passwd'",
+        "CREATE VIEW v AS SELECT 1",
+        "CREATE OR REPLACE VIEW v AS SELECT 1",
+        "CREATE SCHEMA s",
+        "CREATE FUNCTION f() RETURNS INT RETURN 1",
+        "DROP TABLE drug_exposure",
+        "DROP VIEW v",
+        "ALTER TABLE t ADD COLUMN c INT",
+        "INSERT INTO drug_exposure VALUES (1)",
+        "UPDATE drug_exposure SET cost = 0",
+        "DELETE FROM drug_exposure",
+        "TRUNCATE drug_exposure",
+        "COPY drug_exposure TO '/tmp/out.csv'",
+        "COPY (SELECT 1) TO '/tmp/out.parquet' STORED AS PARQUET",
+        "EXPLAIN SELECT 1",
+        "EXPLAIN VERBOSE SELECT * FROM drug_exposure",
+        "EXPLAIN ANALYZE SELECT * FROM drug_exposure",
+        "SET datafusion.execution.target_partitions = 1",
+        "SET datafusion.runtime.memory_limit = '100G'",
+        "RESET datafusion.runtime.memory_limit",
+        "PREPARE p AS SELECT 1",
+        "EXECUTE p",
+        "DEALLOCATE p",
+        "SHOW TABLES",
+        "SHOW ALL",
+        "DESCRIBE drug_exposure",
+        "BEGIN",
+        "COMMIT",
+        "SELECT 1; SELECT 2",
+        "SELECT 1; DROP TABLE t",
+        "SELECT * INTO copy FROM drug_exposure",
+        "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT * FROM r",
+        "",
+        "   ",
+        "-- only a comment",
+    ];
+
+    #[test]
+    fn anything_but_one_read_only_query_is_refused() {
+        for sql in REFUSED {
+            match check(sql) {
+                Err(EngineError::Refused(m)) | Err(EngineError::Syntax(m)) => assert!(!m.is_empty(), "{sql}"),
+                other => panic!("{sql:?} was not refused: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn queries_pass() {
+        for sql in [
+            "SELECT 1",
+            "SELECT sex, COUNT(*) FROM person GROUP BY sex",
+            "WITH a AS (SELECT person_id FROM person) SELECT COUNT(*) FROM a",
+            "SELECT 1 UNION ALL SELECT 2",
+            "VALUES (1), (2)",
+        ] {
+            check(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+    }
+
+    #[test]
+    fn the_refusal_names_what_was_refused() {
+        let m = check("DROP TABLE person").unwrap_err().to_string();
+        assert!(m.contains("DROP TABLE"), "{m}");
+        let m = check("EXPLAIN SELECT 1").unwrap_err().to_string();
+        assert!(m.contains("EXPLAIN"), "{m}");
+        let m = check(&format!("SELECT {}", "1 + ".repeat(20_000) + "1")).unwrap_err().to_string();
+        assert!(m.contains("KiB"), "{m}");
+        let m = check("SELEC 1").unwrap_err().to_string();
+        assert!(m.contains("syntax"), "{m}");
+        let deep = format!("SELECT {}1{}", "(".repeat(500), ")".repeat(500));
+        assert!(check(&deep).is_err(), "deep nesting is stopped by the parser's recursion limit");
+    }
+}

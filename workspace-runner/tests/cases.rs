@@ -1,0 +1,293 @@
+//! Data-driven cases in the spirit of sqllogictest: each file under `tests/cases/` holds
+//! queries over a small fixed extract with the expected result and the expected evidence,
+//! statements that must be refused, and failing queries whose errors must not show a value
+//! planted in the data (or a path).
+//!
+//! Blocks, separated by blank lines:
+//!
+//! ```text
+//! query <lineage>            lineage: aggregate | row-level | unknown-lineage
+//! SELECT ...
+//! ----
+//! a | b                      one line per row; NULL for missing
+//! evidence                   optional: one line per row, measures separated by " ; ",
+//! persons=3 set=1,2,5        each a list of key=value (only the keys given are checked)
+//!
+//! refused
+//! DROP TABLE person
+//!
+//! error <text the message must contain>
+//! SELECT CAST(note AS INT) FROM drug
+//! ```
+#![allow(clippy::unwrap_used)]
+
+use arrow::array::{ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow::datatypes::{Field, Schema};
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use workspace_runner::evidence::Facts;
+use workspace_runner::{Engine, EngineError, Limits, Table};
+
+/// The value planted in the data, which no error may show.
+const PLANTED: &str = "PLANTED-(7731";
+
+fn write(dir: &Path, name: &str, columns: Vec<(&str, ArrayRef)>) -> PathBuf {
+    let schema = Arc::new(Schema::new(
+        columns.iter().map(|(n, a)| Field::new(*n, a.data_type().clone(), true)).collect::<Vec<_>>(),
+    ));
+    let batch = RecordBatch::try_new(schema.clone(), columns.into_iter().map(|(_, a)| a).collect()).unwrap();
+    let path = dir.join(format!("{name}.parquet"));
+    let mut w = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    path
+}
+
+fn day(y: i32, m: u32, d: u32) -> i32 {
+    // Days since 1970-01-01 (proleptic Gregorian), without a date crate.
+    let (y, m) = if m <= 2 { (y - 1, m + 12) } else { (y, m) };
+    let era_days = 365 * y + y / 4 - y / 100 + y / 400 + (153 * (m as i32 - 3) + 2) / 5 + d as i32 - 1;
+    era_days - 719_468
+}
+
+/// The fixed extract: persons 1..5 (the ids stand for pseudonyms), their drugs, and a code
+/// list without persons. Sorted by person, as extracts are.
+fn fixture(dir: &Path) -> Vec<Table> {
+    let person = write(
+        dir,
+        "person",
+        vec![
+            ("person_id", Arc::new(Int64Array::from(vec![1, 2, 3, 4, 5])) as ArrayRef),
+            ("sex", Arc::new(StringArray::from(vec!["F", "F", "M", "M", "F"]))),
+            ("year_of_birth", Arc::new(Int64Array::from(vec![1950, 1960, 1970, 1980, 1990]))),
+            ("region", Arc::new(StringArray::from(vec!["Tokyo", "Osaka", "Tokyo", "Kyoto", "Tokyo"]))),
+        ],
+    );
+    let drug = write(
+        dir,
+        "drug",
+        vec![
+            ("person_id", Arc::new(Int64Array::from(vec![1, 1, 1, 2, 2, 3, 3, 5])) as ArrayRef),
+            ("drug_code", Arc::new(StringArray::from(vec!["A10", "A10", "B01", "A10", "B01", "A10", "C07", "B01"]))),
+            (
+                "start_date",
+                Arc::new(Date32Array::from(vec![
+                    day(2024, 1, 1),
+                    day(2024, 2, 1),
+                    day(2024, 3, 15),
+                    day(2024, 1, 10),
+                    day(2024, 2, 20),
+                    day(2024, 5, 1),
+                    day(2024, 6, 1),
+                    day(2024, 1, 5),
+                ])),
+            ),
+            (
+                "cost",
+                Arc::new(Float64Array::from(vec![
+                    Some(100.0),
+                    Some(100.0),
+                    Some(50.0),
+                    Some(30.0),
+                    None,
+                    Some(-10.0),
+                    Some(200.0),
+                    Some(5.0),
+                ])),
+            ),
+            ("note", Arc::new(StringArray::from(vec!["12", "7", "3", PLANTED, "5", "1", "2", "9"]))),
+        ],
+    );
+    let codes = write(
+        dir,
+        "codes",
+        vec![
+            ("code", Arc::new(StringArray::from(vec!["A10", "B01", "C07", "D99"])) as ArrayRef),
+            ("label", Arc::new(StringArray::from(vec!["diabetes", "antithrombotic", "beta blocker", "unused"]))),
+        ],
+    );
+    vec![
+        Table { name: "person".into(), path: person, person_column: Some("person_id".into()) },
+        Table { name: "drug".into(), path: drug, person_column: Some("person_id".into()) },
+        Table { name: "codes".into(), path: codes, person_column: None },
+    ]
+}
+
+enum Case {
+    Query { lineage: String, sql: String, rows: Vec<String>, evidence: Option<Vec<String>> },
+    Refused { sql: String },
+    Error { contains: String, sql: String },
+}
+
+fn parse(text: &str) -> Vec<(usize, Case)> {
+    let mut cases = Vec::new();
+    let mut line_no = 0;
+    let mut blocks: Vec<(usize, Vec<&str>)> = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    let mut start = 1;
+    for line in text.lines() {
+        line_no += 1;
+        if line.trim().is_empty() {
+            if !current.is_empty() {
+                blocks.push((start, std::mem::take(&mut current)));
+            }
+            start = line_no + 1;
+        } else if !line.starts_with('#') || !current.is_empty() {
+            current.push(line);
+        } else {
+            start = line_no + 1;
+        }
+    }
+    if !current.is_empty() {
+        blocks.push((start, current));
+    }
+    for (at, lines) in blocks {
+        let head = lines[0];
+        let rest = &lines[1..];
+        let case = if let Some(lineage) = head.strip_prefix("query ") {
+            let split = rest.iter().position(|l| *l == "----").unwrap_or(rest.len());
+            let sql = rest[..split].join("\n");
+            let after: Vec<&str> = rest.get(split + 1..).unwrap_or(&[]).to_vec();
+            let ev = after.iter().position(|l| *l == "evidence");
+            let rows = after[..ev.unwrap_or(after.len())].iter().map(|s| s.to_string()).collect();
+            let evidence = ev.map(|i| after[i + 1..].iter().map(|s| s.to_string()).collect());
+            Case::Query { lineage: lineage.trim().into(), sql, rows, evidence }
+        } else if head == "refused" {
+            Case::Refused { sql: rest.join("\n") }
+        } else if let Some(contains) = head.strip_prefix("error") {
+            Case::Error { contains: contains.trim().into(), sql: rest.join("\n") }
+        } else {
+            panic!("line {at}: unknown block {head:?}");
+        };
+        cases.push((at, case));
+    }
+    cases
+}
+
+fn format_rows(answer: &workspace_runner::Answer) -> Vec<String> {
+    let options = FormatOptions::default().with_null("NULL");
+    let mut out = Vec::new();
+    for batch in &answer.batches {
+        let formatters: Vec<ArrayFormatter> =
+            batch.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap()).collect();
+        for r in 0..batch.num_rows() {
+            out.push(formatters.iter().map(|f| f.value(r).to_string()).collect::<Vec<_>>().join(" | "));
+        }
+    }
+    out
+}
+
+fn check_facts(expected: &str, facts: &Facts) -> Result<(), String> {
+    for pair in expected.split_whitespace() {
+        let (key, want) = pair.split_once('=').ok_or_else(|| format!("bad evidence item {pair}"))?;
+        let got = match key {
+            "persons" => facts.persons.to_string(),
+            "with_value" => facts.persons_with_value.to_string(),
+            "rows" => facts.rows.to_string(),
+            "values" => facts.values.to_string(),
+            "missing" => facts.missing.to_string(),
+            "negative" => facts.negative.to_string(),
+            "unowned" => facts.unowned_rows.to_string(),
+            "total" => facts.total.to_string(),
+            "top1" => facts.top1.to_string(),
+            "top2" => facts.top2.to_string(),
+            "distinct" => facts.distinct_values.to_string(),
+            "set" => facts.bitmap().unwrap().iter().map(|p| p.to_string()).collect::<Vec<_>>().join(","),
+            other => return Err(format!("unknown evidence key {other}")),
+        };
+        if got != want {
+            return Err(format!("{key}: expected {want}, got {got}"));
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_cases_hold() {
+    let dir = std::env::temp_dir().join(format!("tre-runner-cases-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tables = fixture(&dir);
+    let engine = Engine::open(&tables, &dir.join("spill"), Limits::default()).await.unwrap();
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        for (at, case) in parse(&text) {
+            count += 1;
+            let place = format!("{name}:{at}");
+            match case {
+                Case::Query { lineage, sql, rows, evidence } => match engine.run(&sql).await {
+                    Err(e) => failures.push(format!("{place}: {e}")),
+                    Ok(answer) => {
+                        if answer.lineage.name() != lineage {
+                            failures.push(format!(
+                                "{place}: lineage {} ({:?}), expected {lineage}",
+                                answer.lineage.name(),
+                                answer.lineage.reason()
+                            ));
+                            continue;
+                        }
+                        let got = format_rows(&answer);
+                        if got != rows {
+                            failures.push(format!("{place}: rows\n  got      {got:?}\n  expected {rows:?}"));
+                            continue;
+                        }
+                        if let Some(evidence) = evidence {
+                            if evidence.len() != answer.evidence.len() {
+                                failures.push(format!(
+                                    "{place}: {} evidence lines for {} rows",
+                                    evidence.len(),
+                                    answer.evidence.len()
+                                ));
+                                continue;
+                            }
+                            for (row, (want, got)) in evidence.iter().zip(&answer.evidence).enumerate() {
+                                let wants: Vec<&str> = want.split(" ; ").collect();
+                                if wants.len() != got.len() {
+                                    failures.push(format!(
+                                        "{place}: row {row}: {} measures, got {}",
+                                        wants.len(),
+                                        got.len()
+                                    ));
+                                    continue;
+                                }
+                                for (w, g) in wants.iter().zip(got) {
+                                    if let Err(m) = check_facts(w, g) {
+                                        failures.push(format!("{place}: row {row}: {m}"));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                },
+                Case::Refused { sql } => match engine.run(&sql).await {
+                    Err(EngineError::Refused(_)) => {}
+                    other => failures.push(format!("{place}: not refused: {other:?}")),
+                },
+                Case::Error { contains, sql } => match engine.run(&sql).await {
+                    Ok(_) => failures.push(format!("{place}: succeeded, expected an error")),
+                    Err(e) => {
+                        let m = e.to_string();
+                        if m.contains("PLANTED") || m.contains("7731") {
+                            failures.push(format!("{place}: the error shows the planted value: {m}"));
+                        }
+                        if m.contains(&dir.to_string_lossy().to_string()) || m.contains(".parquet") {
+                            failures.push(format!("{place}: the error shows a path: {m}"));
+                        }
+                        if !m.contains(&contains) {
+                            failures.push(format!("{place}: error {m:?} does not contain {contains:?}"));
+                        }
+                    }
+                },
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(count > 20, "only {count} cases ran");
+    assert!(failures.is_empty(), "{} of {count} cases failed:\n{}", failures.len(), failures.join("\n"));
+}
