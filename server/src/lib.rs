@@ -18,6 +18,7 @@ pub mod extracts;
 pub mod keys;
 pub mod objects;
 pub mod projects;
+pub mod runner;
 pub mod web;
 
 use clock::Clock;

@@ -66,6 +66,31 @@ enum Command {
         #[command(subcommand)]
         command: ExtractCommand,
     },
+    /// Run one query through a sandboxed runner, exactly as a workspace does, and print the
+    /// result with the evidence of every cell as one JSON object.
+    Query {
+        /// A table: NAME=PATH, where PATH is a Parquet file or a folder of them (repeat).
+        #[arg(long = "table", value_name = "NAME=PATH", required = true)]
+        tables: Vec<String>,
+        /// The SQL.
+        #[arg(long, conflicts_with = "sql_file", required_unless_present = "sql_file")]
+        sql: Option<String>,
+        /// A file holding the SQL.
+        #[arg(long, value_name = "FILE")]
+        sql_file: Option<PathBuf>,
+        /// The column holding the person identifier, in the tables that have it.
+        #[arg(long, default_value = "person_id", value_name = "COL")]
+        person_id: String,
+        /// Memory pool in bytes (beyond it, operators spill to disk).
+        #[arg(long, value_name = "BYTES")]
+        memory_limit: Option<usize>,
+        /// Wall-clock limit in seconds.
+        #[arg(long, value_name = "SECONDS")]
+        time_limit: Option<u64>,
+        /// json (default) or text.
+        #[arg(long, default_value = "json", value_parser = ["json", "text"])]
+        format: String,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -139,6 +164,55 @@ enum AdminCommand {
     },
 }
 
+/// `tre query`: prints one JSON object (or a text table); exit code 0 when the query ran, 2
+/// when it was refused, 1 otherwise.
+async fn query(
+    tables: Vec<String>,
+    sql: Option<String>,
+    sql_file: Option<PathBuf>,
+    person_id: String,
+    memory_limit: Option<usize>,
+    time_limit: Option<u64>,
+    format: &str,
+) -> anyhow::Result<ExitCode> {
+    use tre_server::runner;
+    let sql = match (sql, sql_file) {
+        (Some(s), _) => s,
+        (None, Some(f)) => std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?,
+        (None, None) => anyhow::bail!("give --sql or --sql-file"),
+    };
+    let mut named = Vec::new();
+    for t in &tables {
+        let (name, path) = t.split_once('=').with_context(|| format!("--table {t}: write NAME=PATH"))?;
+        named.push((name.trim().to_string(), PathBuf::from(path.trim())));
+    }
+    let mut limits = workspace_runner::Limits::default();
+    if let Some(m) = memory_limit {
+        limits.memory_bytes = m;
+    }
+    if let Some(t) = time_limit {
+        limits.time = std::time::Duration::from_secs(t);
+    }
+    let work = std::env::temp_dir().join(format!("tre-query-{}", std::process::id()));
+    let result = match runner::describe_tables(&named, &person_id).await {
+        Ok(described) => runner::query_once(described, limits, &sql, &work).await,
+        Err(e) => Err(e),
+    };
+    let _ = std::fs::remove_dir_all(&work);
+    let code = match &result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(workspace_runner::EngineError::Refused(_)) => ExitCode::from(2),
+        Err(_) => ExitCode::FAILURE,
+    };
+    match (&result, format) {
+        (Ok(answer), "text") => print!("{}", runner::answer_text(answer)),
+        (Err(e), "text") => println!("{}: {e}", e.status()),
+        (Ok(answer), _) => println!("{}", runner::answer_json(answer)),
+        (Err(e), _) => println!("{}", runner::error_json(e)),
+    }
+    Ok(code)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -197,6 +271,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::DemoData { persons, seed, out } => demo_data(persons, seed, out).await,
+        Command::Query { tables, sql, sql_file, person_id, memory_limit, time_limit, format } => {
+            query(tables, sql, sql_file, person_id, memory_limit, time_limit, &format).await
+        }
         Command::Migrate => {
             let config = load_config()?;
             let db = tre_server::open_database(&config).await?;

@@ -10,4 +10,5 @@ mod access;
 mod audit;
 mod bad_input;
 mod datasets;
+mod query;
 mod signin;

@@ -23,11 +23,12 @@ use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
 /// One extract table.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Table {
     /// The name queries use.
     pub name: String,
@@ -38,7 +39,7 @@ pub struct Table {
 }
 
 /// What one runner may use.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// Memory pool, bytes; operators that can spill do so beyond it.
     pub memory_bytes: usize,
@@ -50,6 +51,9 @@ pub struct Limits {
     pub max_rows: usize,
     /// Queries running at once.
     pub max_concurrent: usize,
+    /// How long a query aborted at its deadline may keep working before the runner ends
+    /// itself (and the server starts a fresh one).
+    pub runaway_grace: Duration,
 }
 
 impl Default for Limits {
@@ -60,8 +64,36 @@ impl Default for Limits {
             time: Duration::from_secs(300),
             max_rows: 10_000,
             max_concurrent: 2,
+            runaway_grace: Duration::from_secs(10),
         }
     }
+}
+
+/// How to read a result's batches: what the result is and which columns are evidence. Sent
+/// with the batches between the runner and the server.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Header {
+    /// `aggregate`, `row-level` or `unknown-lineage`.
+    pub lineage: String,
+    /// Why, when not an aggregate.
+    pub reason: Option<String>,
+    /// How many columns are the query's own; one evidence column per measure follows.
+    pub visible: usize,
+    /// The aggregates with evidence.
+    pub measures: Vec<Measure>,
+    /// For each visible column, the measures it is computed from.
+    pub depends: Vec<Vec<usize>>,
+    /// Whether rows beyond the cap were left out.
+    pub truncated: bool,
+}
+
+/// A result as the engine produces it: the header and the batches with evidence columns.
+#[derive(Debug, Clone)]
+pub struct Raw {
+    /// How to read the batches.
+    pub header: Header,
+    /// The rows, up to the cap, with the evidence columns after the query's own.
+    pub batches: Vec<RecordBatch>,
 }
 
 /// A query's result: the rows (up to the cap), what they are, and each row's evidence.
@@ -88,14 +120,69 @@ impl Answer {
     pub fn rows(&self) -> usize {
         self.batches.iter().map(|b| b.num_rows()).sum()
     }
+
+    /// Splits a raw result into the analyst's columns and each row's evidence.
+    pub fn from_raw(schema: SchemaRef, raw: Raw) -> Result<Answer, EngineError> {
+        let broken = || EngineError::Failed("the result could not be read".into());
+        let h = raw.header;
+        let lineage = Lineage::from_parts(&h.lineage, h.reason).ok_or_else(broken)?;
+        let visible: Vec<usize> = (0..h.visible).collect();
+        if schema.fields().len() != h.visible + h.measures.len() {
+            return Err(broken());
+        }
+        let schema = Arc::new(schema.project(&visible).map_err(|_| broken())?);
+        let mut batches = Vec::new();
+        let mut evidence = Vec::new();
+        for batch in raw.batches {
+            for r in 0..batch.num_rows() {
+                let mut cells = Vec::with_capacity(h.measures.len());
+                for m in 0..h.measures.len() {
+                    let column = batch.column(h.visible + m);
+                    let bytes = column.as_binary_opt::<i32>().ok_or_else(broken)?;
+                    if bytes.is_null(r) {
+                        return Err(EngineError::Failed("evidence is missing for a cell".into()));
+                    }
+                    cells.push(serde_json::from_slice::<Facts>(bytes.value(r)).map_err(|_| broken())?);
+                }
+                evidence.push(cells);
+            }
+            batches.push(batch.project(&visible).map_err(|_| broken())?);
+        }
+        Ok(Answer {
+            schema,
+            batches,
+            truncated: h.truncated,
+            lineage,
+            measures: h.measures,
+            depends: h.depends,
+            evidence,
+        })
+    }
 }
 
 /// The engine of one workspace.
+#[derive(Clone)]
 pub struct Engine {
     ctx: SessionContext,
-    persons: PersonTables,
+    persons: Arc<PersonTables>,
     limits: Limits,
     permits: Arc<Semaphore>,
+    /// Queries past their deadline whose work has not stopped yet.
+    runaways: Arc<AtomicUsize>,
+    /// Where queries do their work; the runner keeps it apart from the runtime that answers
+    /// calls and keeps time, so that a deadline holds while every worker is busy.
+    executor: tokio::runtime::Handle,
+}
+
+/// Aborts a query's task when the caller stops waiting for it (a cancelled call).
+struct AbortOnDrop(Option<tokio::task::JoinHandle<Result<(SchemaRef, Raw), EngineError>>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
+    }
 }
 
 impl std::fmt::Debug for Engine {
@@ -155,7 +242,20 @@ impl Engine {
             }
         }
         let permits = Arc::new(Semaphore::new(limits.max_concurrent.max(1)));
-        Ok(Engine { ctx, persons, limits, permits })
+        Ok(Engine {
+            ctx,
+            persons: Arc::new(persons),
+            limits,
+            permits,
+            runaways: Arc::new(AtomicUsize::new(0)),
+            executor: tokio::runtime::Handle::current(),
+        })
+    }
+
+    /// Runs queries' work on `executor` instead of the current runtime.
+    pub fn with_executor(mut self, executor: tokio::runtime::Handle) -> Self {
+        self.executor = executor;
+        self
     }
 
     /// The limits in force.
@@ -165,14 +265,44 @@ impl Engine {
 
     /// Runs one query within the limits.
     pub async fn run(&self, sql: &str) -> Result<Answer, EngineError> {
+        let (schema, raw) = self.run_raw(sql).await?;
+        Answer::from_raw(schema, raw)
+    }
+
+    /// Runs one query within the limits; the batches keep their evidence columns.
+    pub async fn run_raw(&self, sql: &str) -> Result<(SchemaRef, Raw), EngineError> {
         let _permit = self.permits.clone().try_acquire_owned().map_err(|_| {
             EngineError::Busy(format!("{} queries are already running in this workspace", self.limits.max_concurrent))
         })?;
         let limit = self.limits.time;
-        match tokio::time::timeout(limit, self.run_unbounded(sql)).await {
-            Ok(answer) => answer,
-            Err(_) => Err(EngineError::TimedOut(limit.as_secs())),
+        // The query runs as its own task, so that the deadline holds even while its work
+        // (planning included) does not yield; past the deadline it is aborted, and counted as
+        // a runaway until its work has stopped (the runner ends itself if that takes long).
+        let engine = self.clone();
+        let sql = sql.to_string();
+        let mut guard = AbortOnDrop(Some(self.executor.spawn(async move { engine.run_unbounded(&sql).await })));
+        let Some(task) = guard.0.as_mut() else { return Err(EngineError::Unavailable) };
+        match tokio::time::timeout(limit, task).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(_)) => Err(EngineError::Failed("the query stopped unexpectedly".into())),
+            Err(_) => {
+                if let Some(task) = guard.0.take() {
+                    task.abort();
+                    let runaways = self.runaways.clone();
+                    runaways.fetch_add(1, Ordering::SeqCst);
+                    tokio::spawn(async move {
+                        let _ = task.await;
+                        runaways.fetch_sub(1, Ordering::SeqCst);
+                    });
+                }
+                Err(EngineError::TimedOut(limit.as_secs()))
+            }
         }
+    }
+
+    /// Queries past their deadline whose work has not stopped yet.
+    pub fn runaways(&self) -> usize {
+        self.runaways.load(Ordering::SeqCst)
     }
 
     /// Plans a query (after the checks) and rewrites it for evidence.
@@ -191,7 +321,7 @@ impl Engine {
         evidence::rewrite(&plan, &self.persons).map_err(|e| EngineError::Planning(crate::errors::planning(&e)))
     }
 
-    async fn run_unbounded(&self, sql: &str) -> Result<Answer, EngineError> {
+    async fn run_unbounded(&self, sql: &str) -> Result<(SchemaRef, Raw), EngineError> {
         let rewritten = self.plan(sql).await?;
         let state = self.ctx.state();
         let physical = state
@@ -201,54 +331,33 @@ impl Engine {
         let task = self.ctx.task_ctx();
         let mut stream = datafusion::physical_plan::execute_stream(physical, task)
             .map_err(|e| EngineError::Failed(crate::errors::running(&e)))?;
-        let full = stream.schema();
-        let visible: Vec<usize> = (0..rewritten.visible).collect();
-        let schema =
-            Arc::new(full.project(&visible).map_err(|_| EngineError::Failed("the result could not be read".into()))?);
+        let schema = stream.schema();
         let mut batches = Vec::new();
-        let mut evidence = Vec::new();
         let mut rows = 0usize;
         let mut truncated = false;
         while let Some(batch) = stream.next().await {
             let batch = batch.map_err(|e| EngineError::Failed(crate::errors::running(&e)))?;
             let room = self.limits.max_rows - rows;
-            let batch = if batch.num_rows() > room {
+            if batch.num_rows() > room {
                 truncated = true;
-                batch.slice(0, room)
-            } else {
-                batch
-            };
-            for r in 0..batch.num_rows() {
-                let mut cells = Vec::with_capacity(rewritten.measures.len());
-                for m in 0..rewritten.measures.len() {
-                    let column = batch.column(rewritten.visible + m);
-                    let bytes = column.as_binary::<i32>();
-                    let facts: Facts = if bytes.is_null(r) {
-                        return Err(EngineError::Failed("evidence is missing for a cell".into()));
-                    } else {
-                        serde_json::from_slice(bytes.value(r))
-                            .map_err(|_| EngineError::Failed("evidence could not be read".into()))?
-                    };
-                    cells.push(facts);
-                }
-                evidence.push(cells);
+                batches.push(batch.slice(0, room));
+                break;
             }
             rows += batch.num_rows();
-            batches
-                .push(batch.project(&visible).map_err(|_| EngineError::Failed("the result could not be read".into()))?);
-            if truncated || rows >= self.limits.max_rows {
-                truncated = truncated || stream.next().await.is_some();
+            batches.push(batch);
+            if rows >= self.limits.max_rows {
+                truncated = stream.next().await.is_some();
                 break;
             }
         }
-        Ok(Answer {
-            schema,
-            batches,
-            truncated,
-            lineage: rewritten.lineage,
+        let header = Header {
+            lineage: rewritten.lineage.name().into(),
+            reason: rewritten.lineage.reason().map(String::from),
+            visible: rewritten.visible,
             measures: rewritten.measures,
             depends: rewritten.depends,
-            evidence,
-        })
+            truncated,
+        };
+        Ok((schema, Raw { header, batches }))
     }
 }

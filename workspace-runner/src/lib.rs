@@ -7,12 +7,17 @@
 
 #![warn(missing_docs)]
 
+pub mod channel;
 pub mod engine;
 pub mod errors;
 pub mod evidence;
 pub mod lockdown;
+pub mod process;
+pub mod sandbox;
+pub mod text;
 
 pub use engine::{Answer, Engine, Limits, Table};
+pub use process::RunnerProcess;
 
 /// What the server may ask of a project's query engine.
 ///
@@ -47,6 +52,9 @@ pub enum EngineError {
     /// The engine could not be set up over the extract.
     #[error("the workspace engine could not start: {0}")]
     Setup(String),
+    /// The runner process stopped while running the query (killed, or out of memory).
+    #[error("the workspace engine stopped while running the query ({0}); it starts again with the next query")]
+    Stopped(String),
     /// The engine is not running or not reachable.
     #[error("the workspace engine is unavailable")]
     Unavailable,

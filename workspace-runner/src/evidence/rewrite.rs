@@ -59,6 +59,17 @@ impl Lineage {
         }
     }
 
+    /// From its name and reason (as sent between processes).
+    pub fn from_parts(name: &str, reason: Option<String>) -> Option<Lineage> {
+        let reason = reason.unwrap_or_default();
+        match name {
+            "aggregate" => Some(Lineage::Aggregate),
+            "row-level" => Some(Lineage::RowLevel(reason)),
+            "unknown-lineage" => Some(Lineage::Unknown(reason)),
+            _ => None,
+        }
+    }
+
     /// Why, when not an aggregate.
     pub fn reason(&self) -> Option<&str> {
         match self {
@@ -69,7 +80,7 @@ impl Lineage {
 }
 
 /// One aggregate of the query, with its evidence column.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Measure {
     /// The aggregate function (count, sum, avg, min, ...).
     pub function: String,

@@ -1,0 +1,117 @@
+//! Reaching workspace runners from the server: where the `tre-runner` binary is, and
+//! `tre query`, which runs one query through a sandboxed runner process exactly as a
+//! workspace does, with the same default limits.
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use workspace_runner::{Answer, EngineError, Limits, RunnerProcess, Table};
+
+/// The `tre-runner` binary: `TRE_RUNNER` if set, else beside the running `tre`.
+pub fn runner_exe() -> Result<PathBuf, EngineError> {
+    if let Ok(path) = std::env::var("TRE_RUNNER") {
+        return Ok(PathBuf::from(path));
+    }
+    let here = std::env::current_exe().map_err(|_| EngineError::Setup("the tre binary cannot be located".into()))?;
+    let exe = here.with_file_name("tre-runner");
+    if exe.exists() {
+        Ok(exe)
+    } else {
+        Err(EngineError::Setup(format!(
+            "tre-runner is not beside tre ({}); build it with `cargo build -p workspace-runner` or set TRE_RUNNER",
+            exe.display()
+        )))
+    }
+}
+
+/// Which of `tables` (name, path) hold `person_column`, from their Parquet schemas.
+pub async fn describe_tables(tables: &[(String, PathBuf)], person_column: &str) -> Result<Vec<Table>, EngineError> {
+    let ctx = datafusion::prelude::SessionContext::new();
+    let mut out = Vec::new();
+    for (name, path) in tables {
+        let text = path.to_string_lossy();
+        let frame = ctx.read_parquet(text.as_ref(), datafusion::prelude::ParquetReadOptions::default()).await.map_err(
+            |_| {
+                EngineError::Setup(format!("table {name}: {} is not a readable Parquet file or folder", path.display()))
+            },
+        )?;
+        let has_person = frame.schema().fields().iter().any(|f| f.name() == person_column);
+        out.push(Table {
+            name: name.clone(),
+            path: path.clone(),
+            person_column: has_person.then(|| person_column.to_string()),
+        });
+    }
+    Ok(out)
+}
+
+/// The JSON `tre query` prints for an answer.
+pub fn answer_json(answer: &Answer) -> Value {
+    let columns: Vec<Value> =
+        answer.schema.fields().iter().map(|f| json!({"name": f.name(), "type": f.data_type().to_string()})).collect();
+    let measures: Vec<Value> = answer
+        .measures
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let shown: Vec<&str> = answer
+                .depends
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.contains(&i))
+                .map(|(c, _)| answer.schema.field(c).name().as_str())
+                .collect();
+            json!({"function": m.function, "distinct": m.distinct, "columns": shown})
+        })
+        .collect();
+    let mut out = json!({
+        "status": "ok",
+        "lineage": answer.lineage.name(),
+        "columns": columns,
+        "rows": workspace_runner::text::rows_json(&answer.batches),
+        "truncated": answer.truncated,
+    });
+    if let Some(reason) = answer.lineage.reason() {
+        out["reason"] = json!(reason);
+    }
+    if matches!(answer.lineage, workspace_runner::evidence::Lineage::Aggregate) {
+        out["measures"] = json!(measures);
+        out["evidence"] = json!(answer.evidence);
+    }
+    out
+}
+
+/// The JSON `tre query` prints for a query that did not run.
+pub fn error_json(e: &EngineError) -> Value {
+    json!({"status": e.status(), "message": e.to_string()})
+}
+
+/// The text `tre query --format text` prints for an answer.
+pub fn answer_text(answer: &Answer) -> String {
+    let names: Vec<String> = answer.schema.fields().iter().map(|f| f.name().clone()).collect();
+    let mut out = workspace_runner::text::table(&names, &answer.batches);
+    if answer.truncated {
+        out.push_str("(more rows were left out)\n");
+    }
+    out.push_str(&format!("lineage: {}", answer.lineage.name()));
+    if let Some(reason) = answer.lineage.reason() {
+        out.push_str(&format!(" ({reason})"));
+    }
+    out.push('\n');
+    for (row, cells) in answer.evidence.iter().enumerate() {
+        let persons: Vec<String> =
+            cells.iter().map(|f| format!("{} persons, top two {} and {}", f.persons, f.top1, f.top2)).collect();
+        if !persons.is_empty() {
+            out.push_str(&format!("row {}: {}\n", row + 1, persons.join("; ")));
+        }
+    }
+    out
+}
+
+/// Runs one query through a fresh runner process over `tables`, then stops it.
+pub async fn query_once(tables: Vec<Table>, limits: Limits, sql: &str, work: &Path) -> Result<Answer, EngineError> {
+    let exe = runner_exe()?;
+    let mut runner = RunnerProcess::start(&exe, tables, limits, work).await?;
+    let answer = runner.query(sql).await;
+    runner.stop().await;
+    answer
+}

@@ -1,0 +1,89 @@
+//! `tre query`: one query through a sandboxed runner process, on synthetic data, printed as
+//! one JSON object with the evidence of every cell.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use tokio::process::Command;
+
+fn tre() -> Command {
+    let tre = PathBuf::from(env!("CARGO_BIN_EXE_tre"));
+    let runner = tre.with_file_name("tre-runner");
+    assert!(runner.exists(), "{} is missing: build the workspace (cargo test --workspace does)", runner.display());
+    let mut cmd = Command::new(tre);
+    cmd.env("TRE_RUNNER", runner).env("RUST_LOG", "warn");
+    cmd
+}
+
+async fn query(data: &Path, sql: &str, extra: &[&str]) -> (i32, String) {
+    let out = tre()
+        .arg("query")
+        .arg("--table")
+        .arg(format!("drug_exposure={}", data.join("drug_exposure.parquet").display()))
+        .arg("--table")
+        .arg(format!("person={}", data.join("person.parquet").display()))
+        .args(["--sql", sql])
+        .args(extra)
+        .output()
+        .await
+        .unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[tokio::test]
+async fn tre_query_runs_one_query_in_a_runner_and_prints_its_evidence() {
+    let data = std::env::temp_dir().join(format!("tre-query-e2e-{}", rand::random::<u64>()));
+    let out = tre().args(["demo-data", "--persons", "200", "--seed", "5", "--out"]).arg(&data).output().await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let (code, stdout) = query(
+        &data,
+        "SELECT p.sex, COUNT(*) AS prescriptions, SUM(d.cost) AS cost FROM drug_exposure d \
+         JOIN person p ON d.person_id = p.person_id GROUP BY p.sex ORDER BY p.sex",
+        &[],
+    )
+    .await;
+    assert_eq!(code, 0, "{stdout}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["status"], "ok");
+    assert_eq!(v["lineage"], "aggregate");
+    assert_eq!(v["columns"][1]["name"], "prescriptions");
+    let rows = v["rows"].as_array().unwrap();
+    let evidence = v["evidence"].as_array().unwrap();
+    assert_eq!(rows.len(), evidence.len());
+    assert_eq!(v["measures"][0]["columns"][0], "prescriptions");
+    // The persons behind each cell, checked against a query that counts them.
+    let (_, distinct) = query(
+        &data,
+        "SELECT p.sex, COUNT(DISTINCT d.person_id) AS persons FROM drug_exposure d \
+         JOIN person p ON d.person_id = p.person_id GROUP BY p.sex ORDER BY p.sex",
+        &[],
+    )
+    .await;
+    let distinct: Value = serde_json::from_str(&distinct).unwrap();
+    for (i, row) in rows.iter().enumerate() {
+        let persons = evidence[i][0]["persons"].as_u64().unwrap();
+        assert_eq!(persons, distinct["rows"][i][1].as_u64().unwrap(), "row {i}");
+        assert_eq!(row[1].as_u64().unwrap(), evidence[i][0]["rows"].as_u64().unwrap());
+        assert!(evidence[i][1]["top1"].as_f64().unwrap() >= evidence[i][1]["top2"].as_f64().unwrap());
+        assert!(!evidence[i][0]["persons_bitmap"].as_str().unwrap().is_empty());
+    }
+
+    // Refused, and failing, queries: status, message, exit code; no path in the message.
+    let (code, stdout) = query(&data, "DROP TABLE person", &[]).await;
+    assert_eq!(code, 2);
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["status"], "refused");
+    assert!(v["message"].as_str().unwrap().contains("DROP TABLE"));
+    let (code, stdout) = query(&data, "SELECT no_such_column FROM person", &[]).await;
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["status"], "error");
+    let message = v["message"].as_str().unwrap();
+    assert!(message.contains("no_such_column") && !message.contains(&data.to_string_lossy().to_string()), "{message}");
+    // Row-level results are said to be so, and the text format reads as a table.
+    let (code, stdout) = query(&data, "SELECT person_id FROM person LIMIT 3", &["--format", "text"]).await;
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.starts_with("person_id"), "{stdout}");
+    assert!(stdout.contains("lineage: row-level"), "{stdout}");
+    std::fs::remove_dir_all(&data).unwrap();
+}
