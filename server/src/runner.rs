@@ -60,7 +60,7 @@ pub fn answer_json(answer: &Answer) -> Value {
                 .filter(|(_, d)| d.contains(&i))
                 .map(|(c, _)| answer.schema.field(c).name().as_str())
                 .collect();
-            json!({"function": m.function, "distinct": m.distinct, "columns": shown})
+            json!({"functions": m.functions, "distinct": m.distinct, "columns": shown})
         })
         .collect();
     let mut out = json!({

@@ -305,8 +305,24 @@ impl Engine {
         self.runaways.load(Ordering::SeqCst)
     }
 
-    /// Plans a query (after the checks) and rewrites it for evidence.
-    pub async fn plan(&self, sql: &str) -> Result<evidence::Rewritten, EngineError> {
+    /// Runs one query without its evidence and returns how many rows it produced: only for
+    /// benchmarks, which measure what evidence costs. Same checks, same limits otherwise.
+    pub async fn run_without_evidence_for_benchmark(&self, sql: &str) -> Result<usize, EngineError> {
+        let plain = self.plan_only(sql).await?;
+        let physical = self
+            .ctx
+            .state()
+            .create_physical_plan(&plain)
+            .await
+            .map_err(|e| EngineError::Planning(crate::errors::planning(&e)))?;
+        let batches = datafusion::physical_plan::collect(physical, self.ctx.task_ctx())
+            .await
+            .map_err(|e| EngineError::Failed(crate::errors::running(&e)))?;
+        Ok(batches.iter().map(|b| b.num_rows()).sum())
+    }
+
+    /// Plans a query after the checks, without the evidence rewrite.
+    async fn plan_only(&self, sql: &str) -> Result<LogicalPlan, EngineError> {
         let query = crate::lockdown::check(sql)?;
         let state = self.ctx.state();
         let statement = DfStatement::Statement(Box::new(Statement::Query(query)));
@@ -318,6 +334,12 @@ impl Engine {
             .with_allow_statements(false)
             .verify_plan(&plan)
             .map_err(|_| EngineError::Refused("only a query (SELECT) can run here".into()))?;
+        Ok(plan)
+    }
+
+    /// Plans a query (after the checks) and rewrites it for evidence.
+    pub async fn plan(&self, sql: &str) -> Result<evidence::Rewritten, EngineError> {
+        let plan = self.plan_only(sql).await?;
         evidence::rewrite(&plan, &self.persons).map_err(|e| EngineError::Planning(crate::errors::planning(&e)))
     }
 

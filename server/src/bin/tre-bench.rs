@@ -3,6 +3,7 @@
 //! its own. Prints a table and the ratios; never a timed test.
 //!
 //!     cargo run --release -p tre-server --bin tre-bench -- data --persons 475000
+//!     scripts/bench-runner.sh            (tre-bench runner: evidence overhead, DuckDB, spilling)
 //!
 //! At about 475,000 persons the synthetic `drug_exposure` table has 10 million rows.
 
@@ -219,9 +220,180 @@ fn main() -> anyhow::Result<()> {
             let _ = std::fs::remove_dir_all(&work);
             Ok(())
         }
+        Some("runner") => {
+            let number = |flag: &str, default: u64| -> anyhow::Result<u64> {
+                match args.iter().position(|a| a == flag) {
+                    Some(i) => Ok(args.get(i + 1).context("a number is missing")?.parse()?),
+                    None => Ok(default),
+                }
+            };
+            runtime.block_on(runner_bench(number("--persons", 475_000)?, number("--runs", 3)? as usize))
+        }
         _ => {
-            eprintln!("usage: tre-bench data [--persons N]");
+            eprintln!("usage: tre-bench data [--persons N] | runner [--persons N] [--runs R]");
             std::process::exit(2);
         }
     }
+}
+
+/// Best of `runs` wall-clock seconds, and the last result.
+async fn best<T, F, Fut>(runs: usize, mut f: F) -> anyhow::Result<(f64, T)>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, workspace_runner::EngineError>>,
+{
+    let mut best = f64::INFINITY;
+    let mut last = None;
+    for _ in 0..runs.max(1) {
+        let started = Instant::now();
+        let out = f().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        best = best.min(started.elapsed().as_secs_f64());
+        last = Some(out);
+    }
+    Ok((best, last.context("no run")?))
+}
+
+/// Resident memory high-water mark of a process, MiB.
+fn peak_rss_of(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.to_string()))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn folder_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => folder_bytes(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// The runner's figures: what evidence costs against the same query plain, against DuckDB's
+/// plain query and its hand-written evidence, and a GROUP BY spilling under a small pool.
+async fn runner_bench(persons: u64, runs: usize) -> anyhow::Result<()> {
+    use workspace_runner::{Engine, Limits, RunnerProcess, Table};
+    let work = std::env::temp_dir().join(format!("tre-bench-runner-{}", std::process::id()));
+    let data = work.join("synthetic");
+    let started = Instant::now();
+    tre_server::datasets::synthetic::generate(
+        &tre_server::datasets::synthetic::Options { persons, seed: 1, out: data.clone() },
+        |_| {},
+    )?;
+    println!("synthetic data for {persons} persons in {:.1} s", started.elapsed().as_secs_f64());
+    let tables: Vec<Table> = ["drug_exposure", "person"]
+        .iter()
+        .map(|t| Table {
+            name: t.to_string(),
+            path: data.join(format!("{t}.parquet")),
+            person_column: Some("person_id".into()),
+        })
+        .collect();
+    let limits = Limits { max_rows: 1_000_000, time: std::time::Duration::from_secs(3600), ..Limits::default() };
+    let engine = Engine::open(&tables, &work.join("spill"), limits).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let common = engine
+        .run("SELECT drug_code, COUNT(*) AS n FROM drug_exposure GROUP BY drug_code ORDER BY n DESC LIMIT 2")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let codes = workspace_runner::text::rows_json(&common.batches);
+    let code = |i: usize| codes.get(i).and_then(|r| r[0].as_str()).map(String::from).context("drug codes");
+    let (a, b) = (code(0)?, code(1)?);
+    let rows: u64 = engine
+        .run("SELECT COUNT(*) AS n FROM drug_exposure")
+        .await
+        .ok()
+        .and_then(|r| workspace_runner::text::rows_json(&r.batches).first().and_then(|r| r[0].as_u64()))
+        .unwrap_or(0);
+    println!("drug_exposure: {rows} rows; cohort: {a} then {b} within 90 days");
+    let cells = "drug_code, date_trunc('month', drug_exposure_start_date) AS month";
+    let cohort = format!(
+        "SELECT p.sex, (2024 - p.year_of_birth) / 10 * 10 AS age_band, COUNT(DISTINCT a.person_id) AS persons \
+         FROM drug_exposure a JOIN drug_exposure b ON a.person_id = b.person_id \
+         AND b.drug_exposure_start_date > a.drug_exposure_start_date \
+         AND b.drug_exposure_start_date <= a.drug_exposure_start_date + INTERVAL '90 days' \
+         JOIN person p ON p.person_id = a.person_id \
+         WHERE a.drug_code = '{a}' AND b.drug_code = '{b}' GROUP BY 1, 2"
+    );
+    let queries = [
+        ("count", format!("SELECT {cells}, COUNT(*) AS n FROM drug_exposure GROUP BY 1, 2")),
+        ("sum", format!("SELECT {cells}, SUM(cost) AS total FROM drug_exposure GROUP BY 1, 2")),
+        ("avg", format!("SELECT {cells}, AVG(cost) AS mean FROM drug_exposure GROUP BY 1, 2")),
+        ("cohort", cohort),
+    ];
+    let python = std::env::var("TRE_BENCH_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/bench_duckdb.py");
+    let duck = Command::new(&python)
+        .arg(&script)
+        .arg(&data)
+        .args([a.as_str(), b.as_str(), &runs.to_string()])
+        .output()
+        .with_context(|| format!("running {python} {}", script.display()))?;
+    let duck: serde_json::Value = serde_json::from_slice(&duck.stdout)
+        .with_context(|| format!("DuckDB: {}", String::from_utf8_lossy(&duck.stderr)))?;
+    println!(
+        "{:<7} {:>6} {:>9} {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9}",
+        "query", "cells", "plain s", "evid. s", "duck s", "duck ev s", "ev/plain", "ev/duckev", "ev/duck"
+    );
+    for (name, sql) in &queries {
+        let (plain, _) = best(runs, || engine.run_without_evidence_for_benchmark(sql)).await?;
+        let (with, answer) = best(runs, || engine.run(sql)).await?;
+        let d_plain = duck[name]["plain"].as_f64().unwrap_or(f64::NAN);
+        let d_ev = duck[name]["evidence"].as_f64().unwrap_or(f64::NAN);
+        println!(
+            "{name:<7} {:>6} {plain:>9.3} {with:>9.3} {d_plain:>9.3} {d_ev:>9.3} | {:>8.2}x {:>8.2}x {:>8.2}x",
+            answer.rows(),
+            with / plain,
+            with / d_ev,
+            with / d_plain
+        );
+    }
+    drop(engine);
+
+    // A GROUP BY over every person and day (about as many groups as rows) under a 256 MiB pool.
+    let exe = std::env::current_exe()?.with_file_name("tre-runner");
+    let small = Limits { memory_bytes: 256 << 20, time: std::time::Duration::from_secs(3600), ..Limits::default() };
+    let mut runner =
+        RunnerProcess::start(&exe, tables, small, &work.join("r")).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let pid = runner.pid().context("runner pid")?;
+    let spill = work.join("r/spill");
+    let watching = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let watcher = {
+        let watching = watching.clone();
+        let spill = spill.clone();
+        tokio::spawn(async move {
+            loop {
+                watching.fetch_max(folder_bytes(&spill), std::sync::atomic::Ordering::SeqCst);
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        })
+    };
+    let started = Instant::now();
+    let answer = runner
+        .query("SELECT person_id, drug_exposure_start_date, COUNT(*) AS n, SUM(cost) AS c FROM drug_exposure GROUP BY 1, 2")
+        .await;
+    let seconds = started.elapsed().as_secs_f64();
+    watcher.abort();
+    let rss = peak_rss_of(pid);
+    match answer {
+        Ok(a) => println!(
+            "GROUP BY person, day under a 256 MiB pool: completed in {seconds:.1} s ({} rows shown, truncated {}), \
+             runner peak RSS {rss:.0} MiB, spill folder peak {:.0} MiB",
+            a.rows(),
+            a.truncated,
+            watching.load(std::sync::atomic::Ordering::SeqCst) as f64 / 1048576.0
+        ),
+        Err(e) => println!("GROUP BY person, day under a 256 MiB pool: FAILED after {seconds:.1} s: {e}"),
+    }
+    runner.stop().await;
+    let _ = std::fs::remove_dir_all(&work);
+    Ok(())
 }

@@ -8,12 +8,12 @@
 //! value. Rows of one person usually come together (extracts are sorted by pseudonym): the
 //! last person's entry is updated without hashing.
 
-use arrow::array::{Array, ArrayRef, AsArray, BinaryArray};
+use arrow::array::{Array, ArrayRef, AsArray, BinaryArray, BooleanArray};
 use arrow::datatypes::{DataType, Field, FieldRef, Float64Type, Int64Type};
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature, Volatility};
 use roaring::RoaringTreemap;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -71,6 +71,138 @@ impl AggregateUDFImpl for CellEvidence {
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
         Ok(vec![Arc::new(Field::new(format!("{}[state]", args.name), DataType::Binary, true))])
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(Trackers { kind: self.kind, cells: Vec::new(), entries: 0 }))
+    }
+}
+
+/// The trackers of every group of an aggregate, fed a batch at a time (DataFusion's fast
+/// path for many groups).
+#[derive(Debug)]
+struct Trackers {
+    kind: Kind,
+    cells: Vec<Tracker>,
+    /// Person entries over all cells, kept as they grow (size() must not walk the cells).
+    entries: usize,
+}
+
+impl Trackers {
+    fn take(&mut self, emit_to: EmitTo) -> Vec<Tracker> {
+        let taken = emit_to.take_needed(&mut self.cells);
+        self.entries = self.cells.iter().map(|c| c.persons.len()).sum();
+        taken
+    }
+}
+
+/// A batch's persons and values, read once.
+struct Rows<'a> {
+    persons: &'a arrow::array::Int64Array,
+    values: &'a ArrayRef,
+    numbers: Option<&'a arrow::array::Float64Array>,
+}
+
+impl Rows<'_> {
+    fn person(&self, i: usize) -> Option<i64> {
+        self.persons.is_valid(i).then(|| self.persons.value(i))
+    }
+
+    fn value(&self, i: usize) -> Option<f64> {
+        if self.values.is_null(i) { None } else { Some(self.numbers.map(|n| n.value(i)).unwrap_or(1.0)) }
+    }
+}
+
+/// Casts a batch's arguments once: persons to integers, numeric values to floats.
+fn with_rows<T>(values: &[ArrayRef], f: impl FnOnce(Rows<'_>) -> T) -> Result<T> {
+    let persons = arrow::compute::cast(&values[0], &DataType::Int64)?;
+    let value = &values[1];
+    // Values that are not numbers count as present or missing (and are not summed).
+    let numbers =
+        if value.data_type().is_numeric() { Some(arrow::compute::cast(value, &DataType::Float64)?) } else { None };
+    Ok(f(Rows {
+        persons: persons.as_primitive::<Int64Type>(),
+        values: value,
+        numbers: numbers.as_ref().map(|n| n.as_primitive::<Float64Type>()),
+    }))
+}
+
+impl GroupsAccumulator for Trackers {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> Result<()> {
+        let kind = self.kind;
+        self.cells.resize_with(total_num_groups, || Tracker::new(kind));
+        with_rows(values, |rows| {
+            for (i, g) in group_indices.iter().enumerate() {
+                if opt_filter.is_some_and(|f| !f.is_valid(i) || !f.value(i)) {
+                    continue;
+                }
+                let cell = &mut self.cells[*g];
+                let before = cell.persons.len();
+                cell.add(rows.person(i), rows.value(i));
+                self.entries += cell.persons.len() - before;
+            }
+        })
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        let cells = self.take(emit_to);
+        let mut out = Vec::with_capacity(cells.len());
+        for c in &cells {
+            out.push(serde_json::to_vec(&c.facts()).map_err(|e| DataFusionError::Internal(e.to_string()))?);
+        }
+        Ok(Arc::new(BinaryArray::from_iter_values(out)))
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        let cells = self.take(emit_to);
+        Ok(vec![Arc::new(BinaryArray::from_iter_values(cells.iter().map(|c| c.encode())))])
+    }
+
+    fn merge_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total_num_groups: usize) -> Result<()> {
+        let kind = self.kind;
+        self.cells.resize_with(total_num_groups, || Tracker::new(kind));
+        let states = values[0].as_binary::<i32>();
+        for (i, g) in group_indices.iter().enumerate() {
+            if states.is_null(i) {
+                continue;
+            }
+            let cell = &mut self.cells[*g];
+            let before = cell.persons.len();
+            cell.merge(states.value(i))?;
+            self.entries += cell.persons.len() - before;
+        }
+        Ok(())
+    }
+
+    fn convert_to_state(&self, values: &[ArrayRef], opt_filter: Option<&BooleanArray>) -> Result<Vec<ArrayRef>> {
+        let states = with_rows(values, |rows| {
+            (0..rows.persons.len())
+                .map(|i| {
+                    let mut t = Tracker::new(self.kind);
+                    if !opt_filter.is_some_and(|f| !f.is_valid(i) || !f.value(i)) {
+                        t.add(rows.person(i), rows.value(i));
+                    }
+                    t.encode()
+                })
+                .collect::<Vec<_>>()
+        })?;
+        Ok(vec![Arc::new(BinaryArray::from_iter_values(states))])
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.cells.capacity() * std::mem::size_of::<Tracker>()
+            + self.entries * (std::mem::size_of::<(i64, Contribution)>() + 8)
     }
 }
 
@@ -203,6 +335,10 @@ impl Tracker {
         }
     }
 
+    fn size(&self) -> usize {
+        std::mem::size_of::<Self>() + self.persons.capacity() * (std::mem::size_of::<(i64, Contribution)>() + 8)
+    }
+
     fn facts(&self) -> Facts {
         let mut bitmap = RoaringTreemap::new();
         let (mut top1, mut top2, mut total, mut total_abs, mut with_value) = (0.0f64, 0.0f64, 0.0, 0.0, 0);
@@ -318,19 +454,11 @@ impl Tracker {
 
 impl Accumulator for Tracker {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let persons = arrow::compute::cast(&values[0], &DataType::Int64)?;
-        let persons = persons.as_primitive::<Int64Type>();
-        let value = &values[1];
-        // Values that are not numbers count as present or missing (and are not summed).
-        let numbers =
-            if value.data_type().is_numeric() { Some(arrow::compute::cast(value, &DataType::Float64)?) } else { None };
-        let numbers = numbers.as_ref().map(|n| n.as_primitive::<Float64Type>());
-        for i in 0..persons.len() {
-            let person = persons.is_valid(i).then(|| persons.value(i));
-            let v = if value.is_null(i) { None } else { Some(numbers.map(|n| n.value(i)).unwrap_or(1.0)) };
-            self.add(person, v);
-        }
-        Ok(())
+        with_rows(values, |rows| {
+            for i in 0..rows.persons.len() {
+                self.add(rows.person(i), rows.value(i));
+            }
+        })
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
@@ -339,7 +467,7 @@ impl Accumulator for Tracker {
     }
 
     fn size(&self) -> usize {
-        std::mem::size_of::<Self>() + self.persons.capacity() * (std::mem::size_of::<(i64, Contribution)>() + 8)
+        Tracker::size(self)
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {

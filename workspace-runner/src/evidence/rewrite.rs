@@ -79,12 +79,13 @@ impl Lineage {
     }
 }
 
-/// One aggregate of the query, with its evidence column.
+/// One evidence column: the query's aggregates that share it (same contribution, same value,
+/// same FILTER: `SUM(cost)` and `AVG(cost)` have the same persons and contributions).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Measure {
-    /// The aggregate function (count, sum, avg, min, ...).
-    pub function: String,
-    /// Whether it was DISTINCT.
+    /// The aggregate functions (count, sum, avg, min, ...).
+    pub functions: Vec<String>,
+    /// Whether any of them was DISTINCT.
     pub distinct: bool,
 }
 
@@ -381,26 +382,24 @@ fn has_aggregate(plan: &LogicalPlan) -> bool {
     matches!(plan, LogicalPlan::Aggregate(_)) || plan.inputs().iter().any(|i| has_aggregate(i))
 }
 
-/// The function evidence uses for one of the query's aggregates: `count` counts values,
-/// everything else sums them.
-fn evidence_of(aggregate: &Expr, person: Expr, index: usize) -> Result<(Expr, Measure), Lost> {
+/// What evidence one of the query's aggregates needs.
+struct Needed {
+    /// Evidence aggregates with the same key are one column.
+    key: (Kind, Expr, Option<Box<Expr>>),
+    function: String,
+    distinct: bool,
+}
+
+/// `count` counts values, everything else sums them; over the aggregate's first argument (or
+/// each row), with its FILTER.
+fn evidence_of(aggregate: &Expr) -> Result<Needed, Lost> {
     let Expr::AggregateFunction(f) = aggregate.clone().unalias() else {
         return Err("an aggregate expression could not be read".into());
     };
-    let name = f.func.name().to_lowercase();
-    let kind = if name == "count" { Kind::Count } else { Kind::Sum };
+    let function = f.func.name().to_lowercase();
+    let kind = if function == "count" { Kind::Count } else { Kind::Sum };
     let value = f.params.args.first().cloned().unwrap_or_else(|| lit(1i64));
-    let udaf = Arc::new(AggregateUDF::from(CellEvidence::new(kind)));
-    let expr = Expr::AggregateFunction(AggregateFunction::new_udf(
-        udaf,
-        vec![person, value],
-        false,
-        f.params.filter.clone(),
-        vec![],
-        None,
-    ))
-    .alias(format!("{EVIDENCE_PREFIX}{index}"));
-    Ok((expr, Measure { function: name, distinct: f.params.distinct }))
+    Ok(Needed { key: (kind, value, f.params.filter.clone()), function, distinct: f.params.distinct })
 }
 
 /// Rewrites `plan` so that its result carries the evidence of every cell, or says why it
@@ -450,22 +449,47 @@ pub fn rewrite(plan: &LogicalPlan, tables: &PersonTables) -> DfResult<Rewritten>
         Ok(p) => p,
         Err(reason) => return Ok(plain(Lineage::Unknown(reason))),
     };
-    let mut evidence = Vec::new();
-    let mut measures = Vec::new();
-    for (i, a) in aggregate.aggr_expr.iter().enumerate() {
+    // One evidence aggregate per distinct (kind, value, filter); `measure_of[i]` is the one
+    // the query's aggregate i uses.
+    let mut evidence: Vec<Expr> = Vec::new();
+    let mut keys: Vec<(Kind, Expr, Option<Box<Expr>>)> = Vec::new();
+    let mut measures: Vec<Measure> = Vec::new();
+    let mut measure_of: Vec<usize> = Vec::new();
+    for a in &aggregate.aggr_expr {
         if let Expr::AggregateFunction(f) = a.clone().unalias() {
             let name = f.func.name().to_lowercase();
             if name != "count" && f.params.args.iter().any(&identifying) {
                 return Ok(plain(Lineage::RowLevel(format!("{name} of the person identifier shows identifiers"))));
             }
         }
-        match evidence_of(a, person.clone(), i) {
-            Ok((e, m)) => {
-                evidence.push(e);
-                measures.push(m);
-            }
+        let Needed { key, function: name, distinct } = match evidence_of(a) {
+            Ok(e) => e,
             Err(reason) => return Ok(plain(Lineage::Unknown(reason))),
-        }
+        };
+        let m = match keys.iter().position(|k| *k == key) {
+            Some(m) => m,
+            None => {
+                let (kind, value, filter) = key.clone();
+                let udaf = Arc::new(AggregateUDF::from(CellEvidence::new(kind)));
+                evidence.push(
+                    Expr::AggregateFunction(AggregateFunction::new_udf(
+                        udaf,
+                        vec![person.clone(), value],
+                        false,
+                        filter,
+                        vec![],
+                        None,
+                    ))
+                    .alias(format!("{EVIDENCE_PREFIX}{}", keys.len())),
+                );
+                keys.push(key);
+                measures.push(Measure { functions: vec![], distinct: false });
+                keys.len() - 1
+            }
+        };
+        measures[m].functions.push(name);
+        measures[m].distinct |= distinct;
+        measure_of.push(m);
     }
     let mut aggr_expr = aggregate.aggr_expr.clone();
     aggr_expr.extend(evidence);
@@ -474,7 +498,7 @@ pub fn rewrite(plan: &LogicalPlan, tables: &PersonTables) -> DfResult<Rewritten>
     // What each output column depends on, and the evidence columns' names, going up.
     let group_width = aggregate.schema.fields().len() - aggregate.aggr_expr.len();
     let mut depends: Vec<Vec<usize>> = (0..aggregate.schema.fields().len())
-        .map(|i| if i < group_width { vec![] } else { vec![i - group_width] })
+        .map(|i| if i < group_width { vec![] } else { vec![measure_of[i - group_width]] })
         .collect();
     let names: Vec<String> = (0..measures.len()).map(|i| format!("{EVIDENCE_PREFIX}{i}")).collect();
     let mut current = new_aggregate;
