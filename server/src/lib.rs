@@ -20,6 +20,7 @@ pub mod objects;
 pub mod projects;
 pub mod runner;
 pub mod web;
+pub mod workspaces;
 
 use clock::Clock;
 use config::{Backend, Config};
@@ -56,6 +57,10 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
 ) -> anyhow::Result<()> {
     let housekeeping = tokio::spawn(delete_expired_sessions(db.clone(), clock.clone()));
+    let workspaces =
+        Arc::new(workspaces::Supervisor::new(store.clone(), &config.data_dir, workspace_runner::Limits::default()));
+    workspaces.probe().await;
+    workspaces::spawn_reaper(workspaces.clone());
     let state = web::AppState {
         db: db.clone(),
         clock,
@@ -63,6 +68,7 @@ pub async fn serve(
         policy: policy::AccessPolicy,
         objects: store,
         master: Arc::new(master),
+        workspaces,
     };
     let app = web::router(state);
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;

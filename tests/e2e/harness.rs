@@ -173,6 +173,11 @@ impl Server {
     }
 
     /// A client signed in with both factors as a demo account.
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id().unwrap_or(0)
+    }
+
     pub async fn signed_in(&self, username: &str) -> Client {
         let c = self.client();
         c.sign_in(&self.account(username)).await;

@@ -12,3 +12,4 @@ mod bad_input;
 mod datasets;
 mod query;
 mod signin;
+mod workspace;

@@ -197,7 +197,14 @@ async fn second_start_reuses(engine: Engine) {
     let c = Client::new(&again.base);
     let p = c.password_step(&analyst).await;
     assert_eq!(p.location.as_deref(), Some("/signin/code"), "the first start's credentials still work");
-    assert_eq!(c.get("/readyz").await.body, "ready");
+    let ready = c.get("/readyz").await.body;
+    assert!(ready.starts_with("ready\n"), "{ready}");
+    // Which runner protections hold on this machine is said, and a missing one is named.
+    assert!(
+        ready.contains("workspace runners: every protection holds")
+            || ready.contains("workspace runners: protections unavailable: "),
+        "{ready}"
+    );
     assert_eq!(c.get("/healthz").await.body, "ok");
     again.stop().await;
 }

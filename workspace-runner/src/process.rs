@@ -111,14 +111,22 @@ impl RunnerProcess {
         matches!(self.child.try_wait(), Ok(None))
     }
 
+    /// How it ended, when it has.
+    pub fn exited(&mut self) -> Option<String> {
+        match self.child.try_wait() {
+            Ok(Some(status)) => Some(describe_exit(status)),
+            _ => None,
+        }
+    }
+
     /// Runs one query. If the runner dies meanwhile, says so.
     pub async fn query(&mut self, sql: &str) -> Result<Answer, EngineError> {
         let result = self.client.query(sql).await;
         if let Err(EngineError::Unavailable) = &result {
             // Give a dying process a moment to be reaped, then say what happened to it.
             for _ in 0..20 {
-                if let Ok(Some(status)) = self.child.try_wait() {
-                    return Err(EngineError::Stopped(describe_exit(status)));
+                if let Some(why) = self.exited() {
+                    return Err(EngineError::Stopped(why));
                 }
                 tokio::time::sleep(Duration::from_millis(25)).await;
             }

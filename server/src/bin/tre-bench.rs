@@ -21,7 +21,12 @@ const EXTRACT_COLUMNS: [&str; 5] = ["drug_exposure_start_date", "drug_code", "da
 
 /// Peak resident memory of this process so far, in MiB (Linux).
 fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
+    peak_rss_of("self")
+}
+
+/// Peak resident memory of a process (`self` or a pid), in MiB (Linux).
+fn peak_rss_of(process: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{process}/status"))
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.to_string()))
         .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
@@ -253,16 +258,6 @@ where
     Ok((best, last.context("no run")?))
 }
 
-/// Resident memory high-water mark of a process, MiB.
-fn peak_rss_of(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.to_string()))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
-}
-
 fn folder_bytes(dir: &Path) -> u64 {
     std::fs::read_dir(dir)
         .map(|entries| {
@@ -382,7 +377,7 @@ async fn runner_bench(persons: u64, runs: usize) -> anyhow::Result<()> {
         .await;
     let seconds = started.elapsed().as_secs_f64();
     watcher.abort();
-    let rss = peak_rss_of(pid);
+    let rss = peak_rss_of(&pid.to_string());
     match answer {
         Ok(a) => println!(
             "GROUP BY person, day under a 256 MiB pool: completed in {seconds:.1} s ({} rows shown, truncated {}), \

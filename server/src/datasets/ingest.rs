@@ -516,6 +516,19 @@ mod tests {
         crate::accounts::store::testing::person(db, "kenji", crate::accounts::domain::PlatformRole::Custodian).await
     }
 
+    /// Kenji (the custodian), authorised to manage datasets.
+    async fn kenji_manages_datasets(db: &crate::db::Db) -> crate::access::PlatformAccess {
+        crate::access::store::authorise_command_line_operator(
+            db,
+            &crate::clock::SystemClock,
+            &policy::AccessPolicy,
+            &crate::accounts::domain::Username::parse("kenji").unwrap(),
+            crate::access::PlatformAction::ManageDatasets,
+        )
+        .await
+        .unwrap()
+    }
+
     fn folder(files: &[(&str, &str)]) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("tre-ingest-{}", rand::random::<u64>()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -585,15 +598,7 @@ mod tests {
                 let v1 = store::version(&db, datasets[0].id, 1).await.unwrap();
                 let drug_table = v1.tables.iter().find(|t| t.name == "drug_exposure").unwrap();
                 assert!(drug_table.columns.iter().any(|c| c.name == "person_id" && c.is_person));
-                let admin = crate::access::store::authorise_command_line_operator(
-                    &db,
-                    &crate::clock::SystemClock,
-                    &policy::AccessPolicy,
-                    &crate::accounts::domain::Username::parse("kenji").unwrap(),
-                    crate::access::PlatformAction::ManageDatasets,
-                )
-                .await
-                .unwrap();
+                let admin = kenji_manages_datasets(&db).await;
                 let cost = drug_table.columns.iter().find(|c| c.name == "cost").unwrap();
                 store::edit_column(
                     &db,
@@ -770,15 +775,7 @@ mod tests {
             let lab = table(&v1, "lab").id;
             assert!(counts.contains(&(lab, None)));
             assert!(counts.contains(&(table(&v1, "visit").id, Some(7))));
-            let operator = crate::access::store::authorise_command_line_operator(
-                &db,
-                &crate::clock::SystemClock,
-                &policy::AccessPolicy,
-                &crate::accounts::domain::Username::parse("kenji").unwrap(),
-                crate::access::PlatformAction::ManageDatasets,
-            )
-            .await
-            .unwrap();
+            let operator = kenji_manages_datasets(&db).await;
             // Counts that miss a table (a version that arrived meanwhile) are refused.
             let err = store::set_person_column(&db, now(), &operator, id, "patient", &counts[..1]).await.unwrap_err();
             assert!(err.to_string().contains("try again"), "{err}");

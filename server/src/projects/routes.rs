@@ -1,8 +1,8 @@
-//! The project page and the workspace entry page. Each handler takes an `Authorised<_>`, so it
-//! cannot run unless the access decision allowed it.
+//! The project page. Its handler takes an `Authorised<_>`, so it cannot run unless the access
+//! decision allowed it. (The workspace page is in `workspaces::routes`.)
 
 use super::store;
-use crate::access::extract::{Authorised, Query, View};
+use crate::access::extract::{Authorised, View};
 use crate::web::AppState;
 use crate::web::error::AppError;
 use crate::web::pages::Chrome;
@@ -14,9 +14,7 @@ use axum::routing::get;
 
 /// The routes of this area.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/projects/{project_id}", get(project_page))
-        .route("/projects/{project_id}/workspace", get(workspace_page))
+    Router::new().route("/projects/{project_id}", get(project_page))
 }
 
 #[derive(Template)]
@@ -39,16 +37,4 @@ async fn project_page(State(state): State<AppState>, auth: Authorised<View>) -> 
         .collect::<Vec<_>>()
         .join(", ");
     Ok(Html(ProjectPage { chrome: auth.me.chrome().await?, project, roles }.render()?).into_response())
-}
-
-#[derive(Template)]
-#[template(path = "workspace.html")]
-struct WorkspacePage {
-    chrome: Chrome,
-    project: super::domain::Project,
-}
-
-async fn workspace_page(State(state): State<AppState>, auth: Authorised<Query>) -> Result<Response, AppError> {
-    let project = store::project(&state.db, auth.access.project_id()).await?.ok_or(AppError::NotFound)?;
-    Ok(Html(WorkspacePage { chrome: auth.me.chrome().await?, project }.render()?).into_response())
 }

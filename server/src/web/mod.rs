@@ -35,6 +35,8 @@ pub struct AppState {
     pub objects: crate::objects::Objects,
     /// The master key (opens project keys for extract builds).
     pub master: Arc<crate::keys::MasterKey>,
+    /// The workspaces' runner processes.
+    pub workspaces: Arc<crate::workspaces::Supervisor>,
 }
 
 const STYLE_CSS: &str = include_str!("../../../templates/static/style.css");
@@ -59,8 +61,13 @@ async fn readyz(State(state): State<AppState>) -> Response {
         tracing::warn!(error.cause = %e, "object store not ready");
         return (StatusCode::SERVICE_UNAVAILABLE, "object store unavailable").into_response();
     }
+    let runners = match state.workspaces.readiness() {
+        Ok(missing) if missing.is_empty() => "workspace runners: every protection holds".to_string(),
+        Ok(missing) => format!("workspace runners: protections unavailable: {}", missing.join("; ")),
+        Err(e) => format!("workspace runners cannot start: {e}"),
+    };
     match state.db.migrations_current().await {
-        Ok(true) => "ready".into_response(),
+        Ok(true) => format!("ready\n{runners}\n").into_response(),
         Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending").into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response(),
     }
@@ -103,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::projects::routes::routes())
         .merge(crate::datasets::routes::routes())
         .merge(crate::extracts::routes::routes())
+        .merge(crate::workspaces::routes::routes())
         .route("/static/style.css", get(style))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
