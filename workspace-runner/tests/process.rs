@@ -86,5 +86,17 @@ async fn a_killed_runner_is_a_clear_error_and_a_slow_query_times_out() {
     killer.await.unwrap();
     assert!(!runner.is_running());
     runner.stop().await;
+
+    // A function that allocates outside the memory pool meets the address-space limit: the
+    // query fails or the runner ends, and either way the caller gets a clear error.
+    let mut runner =
+        RunnerProcess::start(&exe(), common::fixture(&dir), Limits::default(), &dir.join("m")).await.unwrap();
+    match runner.query("SELECT length(repeat(sex, 100000000000)) AS n FROM person").await {
+        Err(EngineError::Stopped(why)) => assert!(!why.is_empty()),
+        // Arrow refuses the length before allocating (seen here): a plain failure.
+        Err(EngineError::Failed(m)) => assert_eq!(m, "the query failed while running"),
+        other => panic!("a 100 GB string was made: {other:?}"),
+    }
+    runner.stop().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
