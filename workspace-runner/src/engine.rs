@@ -358,7 +358,7 @@ impl Engine {
         let mut rows = 0usize;
         let mut truncated = false;
         while let Some(batch) = stream.next().await {
-            let batch = batch.map_err(|e| EngineError::Failed(crate::errors::running(&e)))?;
+            let batch = batch.map_err(|e| EngineError::Failed(crate::errors::running_in(&e, &rewritten.plan)))?;
             let room = self.limits.max_rows - rows;
             if batch.num_rows() > room {
                 truncated = true;

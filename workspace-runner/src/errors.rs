@@ -56,6 +56,48 @@ pub fn planning(e: &DataFusionError) -> String {
     }
 }
 
+/// The columns the query casts explicitly, with the types they are cast to, for naming the
+/// column (never the value) when a cast fails.
+pub fn casts_in(plan: &datafusion::logical_expr::LogicalPlan) -> Vec<(String, String)> {
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    use datafusion::logical_expr::Expr;
+    let mut found: Vec<(String, String)> = Vec::new();
+    let _ = plan.apply(|node| {
+        for e in node.expressions() {
+            let _ = e.apply(|x| {
+                if let Expr::Cast(c) = x {
+                    for col in c.expr.column_refs() {
+                        let entry = (col.name.clone(), c.field.data_type().to_string());
+                        if !found.contains(&entry) {
+                            found.push(entry);
+                        }
+                    }
+                }
+                Ok(TreeNodeRecursion::Continue)
+            });
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    found
+}
+
+/// The message for a failed run of `plan`: a failed cast names the columns the query casts
+/// (never the value); everything else as [`running`].
+pub fn running_in(e: &DataFusionError, plan: &datafusion::logical_expr::LogicalPlan) -> String {
+    use arrow::error::ArrowError as A;
+    let is_cast = matches!(e.find_root(), DataFusionError::ArrowError(a, _) if matches!(a.as_ref(), A::CastError(_) | A::ParseError(_)));
+    let casts = if is_cast { casts_in(plan) } else { vec![] };
+    if casts.is_empty() {
+        return running(e);
+    }
+    let named: Vec<String> = casts.iter().map(|(c, t)| format!("{c} (to {t})")).collect();
+    format!(
+        "a value could not be converted in {} {} (use TRY_CAST to get NULL instead)",
+        if named.len() == 1 { "column" } else { "one of the columns" },
+        named.join(", ")
+    )
+}
+
 /// The message for an error raised while running a query: its kind only.
 pub fn running(e: &DataFusionError) -> String {
     use arrow::error::ArrowError as A;
