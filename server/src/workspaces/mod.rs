@@ -170,9 +170,18 @@ impl Supervisor {
     /// The extract's tables as local files the runner may read, each checked against the
     /// SHA-256 the catalogue recorded.
     async fn materialise(&self, extract: &crate::extracts::store::Extract) -> Result<Vec<Table>, EngineError> {
-        let folder = self.cache.join(format!("extract-{}", extract.id));
+        let project = self.cache.join(format!("project-{}", extract.project_id));
+        let folder = project.join(format!("extract-{}", extract.id));
         std::fs::create_dir_all(&folder)
             .map_err(|e| EngineError::Setup(format!("the extract's folder cannot be created ({})", e.kind())))?;
+        // Copies of the project's earlier extracts are not needed any more.
+        if let Ok(entries) = std::fs::read_dir(&project) {
+            for entry in entries.flatten() {
+                if entry.path() != folder {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
         let mut tables = Vec::new();
         for (name, key, _rows, _persons, sha256, person_column) in &extract.tables {
             let path = folder.join(format!("{name}.parquet"));
