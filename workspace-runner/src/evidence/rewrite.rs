@@ -110,6 +110,9 @@ struct Traced {
     plan: LogicalPlan,
     person: bool,
     identifying: BTreeSet<usize>,
+    /// Columns equal to the person (the person column, renamed or not): only these can
+    /// match persons in a join or make a group or window one person's.
+    same: BTreeSet<usize>,
 }
 
 type Lost = String;
@@ -143,7 +146,8 @@ fn refs(expr: &Expr, input: &DFSchema) -> BTreeSet<usize> {
 }
 
 fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
-    let unchanged = || Traced { plan: plan.clone(), person: false, identifying: BTreeSet::new() };
+    let unchanged =
+        || Traced { plan: plan.clone(), person: false, identifying: BTreeSet::new(), same: BTreeSet::new() };
     match plan {
         LogicalPlan::TableScan(scan) => {
             let Some(person) = tables.get(scan.table_name.table()) else { return Ok(unchanged()) };
@@ -168,11 +172,12 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
                 (0..shown.len()).map(|i| Expr::Column(Column::from(schema.qualified_field(i)))).collect();
             let at = wanted.iter().position(|i| *i == index).unwrap_or(0);
             exprs.push(Expr::Column(Column::from(schema.qualified_field(at))).alias(PERSON));
-            let identifying = shown.iter().position(|i| *i == index).into_iter().collect();
+            let identifying: BTreeSet<usize> = shown.iter().position(|i| *i == index).into_iter().collect();
+            let same = identifying.clone();
             let plan = LogicalPlan::Projection(
                 Projection::try_new(exprs, Arc::new(LogicalPlan::TableScan(widened))).map_err(df)?,
             );
-            Ok(Traced { plan, person: true, identifying })
+            Ok(Traced { plan, person: true, identifying, same })
         }
         LogicalPlan::Projection(p) => {
             let t = trace(&p.input, tables)?;
@@ -181,15 +186,21 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
             }
             let input_schema = t.plan.schema().clone();
             let mut identifying = BTreeSet::new();
+            let mut same = BTreeSet::new();
             for (i, e) in p.expr.iter().enumerate() {
                 if refs(e, &input_schema).iter().any(|r| t.identifying.contains(r)) {
                     identifying.insert(i);
+                }
+                if let Expr::Column(c) = e.clone().unalias()
+                    && input_schema.index_of_column(&c).is_ok_and(|r| t.same.contains(&r))
+                {
+                    same.insert(i);
                 }
             }
             let mut exprs = p.expr.clone();
             exprs.push(column_named(&input_schema, PERSON)?);
             let plan = LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(t.plan)).map_err(df)?);
-            Ok(Traced { plan, person: true, identifying })
+            Ok(Traced { plan, person: true, identifying, same })
         }
         LogicalPlan::Filter(f) => {
             let t = trace(&f.input, tables)?;
@@ -237,13 +248,15 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
                     }
                 }
             }
-            let only = |e: &Expr, schema: &DFSchema, identifying: &BTreeSet<usize>| {
+            // Only a column equal to the person matches persons: `a.person_id + 1 = b.person_id`
+            // joins two different persons.
+            let only = |e: &Expr, schema: &DFSchema, same: &BTreeSet<usize>| {
                 let r = refs(e, schema);
-                matches!(e, Expr::Column(_)) && r.len() == 1 && r.iter().all(|i| identifying.contains(i))
+                matches!(e, Expr::Column(_)) && r.len() == 1 && r.iter().all(|i| same.contains(i))
             };
-            let matched = pairs.iter().any(|(l, r)| {
-                only(l, left.plan.schema(), &left.identifying) && only(r, right.plan.schema(), &right.identifying)
-            });
+            let matched = pairs
+                .iter()
+                .any(|(l, r)| only(l, left.plan.schema(), &left.same) && only(r, right.plan.schema(), &right.same));
             let (keeps_left, keeps_right) = match j.join_type {
                 JoinType::LeftSemi | JoinType::LeftAnti | JoinType::LeftMark => (true, false),
                 JoinType::RightSemi | JoinType::RightAnti | JoinType::RightMark => (false, true),
@@ -283,7 +296,7 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
                         .map(Expr::Column)
                         .collect();
                     let plan = LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(joined)).map_err(df)?);
-                    return Ok(Traced { plan, person: false, identifying: BTreeSet::new() });
+                    return Ok(Traced { plan, person: false, identifying: BTreeSet::new(), same: BTreeSet::new() });
                 }
                 (Some(l), None, _) => l,
                 (None, Some(r), _) => r,
@@ -295,12 +308,18 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
                 (Some(l), Some(_), _) => l,
             };
             let mut identifying: BTreeSet<usize> = if keeps_left { left.identifying.clone() } else { BTreeSet::new() };
+            let mut same: BTreeSet<usize> = if keeps_left { left.same.clone() } else { BTreeSet::new() };
             if keeps_right {
                 let offset = if keeps_left { left_width } else { 0 };
                 identifying.extend(right.identifying.iter().map(|i| i + offset));
+                // The right side's person column is the row's person when the sides are matched
+                // on persons, or when the left side has none.
+                if matched || !keeps_left || !left.person {
+                    same.extend(right.same.iter().map(|i| i + offset));
+                }
             }
             let plan = person_last(joined, person)?;
-            Ok(Traced { plan, person: true, identifying })
+            Ok(Traced { plan, person: true, identifying, same })
         }
         LogicalPlan::Aggregate(a) => {
             let t = trace(&a.input, tables)?;
@@ -309,8 +328,10 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
             }
             let input_schema = t.plan.schema().clone();
             let groups = grouping_set_to_exprlist(&a.group_expr).map_err(df)?;
-            let grouped_by_person = !a.group_expr.iter().any(|g| matches!(g, Expr::GroupingSet(_)))
-                && a.group_expr.iter().any(|g| refs(g, &input_schema).iter().any(|r| t.identifying.contains(r)));
+            let is_same =
+                |g: &Expr| matches!(g, Expr::Column(_)) && refs(g, &input_schema).iter().any(|r| t.same.contains(r));
+            let grouped_by_person =
+                !a.group_expr.iter().any(|g| matches!(g, Expr::GroupingSet(_))) && a.group_expr.iter().any(is_same);
             if !grouped_by_person {
                 return Err("an aggregate over many persons feeds the query's result".into());
             }
@@ -320,13 +341,14 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
                 .filter(|(_, g)| refs(g, &input_schema).iter().any(|r| t.identifying.contains(r)))
                 .map(|(i, _)| i)
                 .collect();
+            let same: BTreeSet<usize> = groups.iter().enumerate().filter(|(_, g)| is_same(g)).map(|(i, _)| i).collect();
             let mut group_expr = a.group_expr.clone();
             group_expr.push(column_named(&input_schema, PERSON)?);
             let aggregated = LogicalPlan::Aggregate(
                 Aggregate::try_new(Arc::new(t.plan), group_expr, a.aggr_expr.clone()).map_err(df)?,
             );
             let person = column_named(aggregated.schema(), PERSON)?;
-            Ok(Traced { plan: person_last(aggregated, person)?, person: true, identifying })
+            Ok(Traced { plan: person_last(aggregated, person)?, person: true, identifying, same })
         }
         LogicalPlan::Window(w) => {
             let t = trace(&w.input, tables)?;
@@ -334,20 +356,19 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
                 return Ok(unchanged());
             }
             let input_schema = t.plan.schema().clone();
-            let per_person = w.window_expr.iter().all(|e| match e.clone().unalias() {
-                Expr::WindowFunction(f) => f
-                    .params
-                    .partition_by
-                    .iter()
-                    .any(|p| refs(p, &input_schema).iter().any(|r| t.identifying.contains(r))),
-                _ => false,
-            });
+            let per_person =
+                w.window_expr.iter().all(|e| match e.clone().unalias() {
+                    Expr::WindowFunction(f) => f.params.partition_by.iter().any(|p| {
+                        matches!(p, Expr::Column(_)) && refs(p, &input_schema).iter().any(|r| t.same.contains(r))
+                    }),
+                    _ => false,
+                });
             if !per_person {
                 return Err("a window over rows of many persons feeds the query's result".into());
             }
             let windowed = plan.with_new_exprs(plan.expressions(), vec![t.plan]).map_err(df)?;
             let person = column_named(windowed.schema(), PERSON)?;
-            Ok(Traced { plan: person_last(windowed, person)?, person: true, identifying: t.identifying })
+            Ok(Traced { plan: person_last(windowed, person)?, person: true, identifying: t.identifying, same: t.same })
         }
         LogicalPlan::Union(u) => {
             let traced: Vec<Traced> = u.inputs.iter().map(|i| trace(i, tables)).collect::<Result<_, _>>()?;
@@ -357,13 +378,16 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
             if traced.iter().any(|t| !t.person) {
                 return Err("a UNION of rows with and without persons".into());
             }
+            // A column identifies if it does in any branch; it is the person only if in all.
             let mut identifying = traced[0].identifying.clone();
+            let mut same = traced[0].same.clone();
             for t in &traced[1..] {
-                identifying = identifying.intersection(&t.identifying).cloned().collect();
+                identifying.extend(t.identifying.iter().cloned());
+                same = same.intersection(&t.same).cloned().collect();
             }
             let inputs = traced.into_iter().map(|t| Arc::new(t.plan)).collect();
             let plan = LogicalPlan::Union(Union::try_new_with_loose_types(inputs).map_err(df)?);
-            Ok(Traced { plan, person: true, identifying })
+            Ok(Traced { plan, person: true, identifying, same })
         }
         LogicalPlan::Distinct(_) => {
             let t = trace(plan.inputs()[0], tables)?;
