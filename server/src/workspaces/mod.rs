@@ -162,11 +162,6 @@ impl Supervisor {
         }
     }
 
-    /// Runners now running.
-    pub async fn running(&self) -> usize {
-        self.slots.lock().await.len()
-    }
-
     /// The extract's tables as local files the runner may read, each checked against the
     /// SHA-256 the catalogue recorded.
     async fn materialise(&self, extract: &crate::extracts::store::Extract) -> Result<Vec<Table>, EngineError> {
