@@ -122,16 +122,24 @@ impl RunnerProcess {
     /// Runs one query. If the runner dies meanwhile, says so.
     pub async fn query(&mut self, sql: &str) -> Result<Answer, EngineError> {
         let result = self.client.query(sql).await;
-        if let Err(EngineError::Unavailable) = &result {
-            // Give a dying process a moment to be reaped, then say what happened to it.
-            for _ in 0..20 {
-                if let Some(why) = self.exited() {
-                    return Err(EngineError::Stopped(why));
-                }
-                tokio::time::sleep(Duration::from_millis(25)).await;
-            }
+        if let Err(EngineError::Unavailable) = &result
+            && let Some(why) = self.died().await
+        {
+            return Err(EngineError::Stopped(why));
         }
         result
+    }
+
+    /// After a call found the runner unreachable: gives a dying process half a second to be
+    /// reaped and says how it ended, or `None` if it is still running.
+    pub async fn died(&mut self) -> Option<String> {
+        for _ in 0..20 {
+            if let Some(why) = self.exited() {
+                return Some(why);
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        None
     }
 
     /// A client for this runner (for calls from several tasks).

@@ -125,17 +125,17 @@ impl Supervisor {
         let result = client.query(sql).await;
         if let Err(EngineError::Unavailable) = &result {
             // Did the runner die? Then say so, and forget it: the next query starts a new one.
-            for _ in 0..20 {
-                let mut slots = self.slots.lock().await;
-                if let Some(why) = slots.get_mut(&project).and_then(|s| s.runner.exited()) {
-                    if let Some(old) = slots.remove(&project) {
-                        old.runner.stop().await;
-                    }
-                    tracing::warn!(project, why = %why, "workspace runner stopped");
-                    return Err(EngineError::Stopped(why));
+            let mut slots = self.slots.lock().await;
+            let died = match slots.get_mut(&project) {
+                Some(slot) => slot.runner.died().await,
+                None => None,
+            };
+            if let Some(why) = died {
+                if let Some(old) = slots.remove(&project) {
+                    old.runner.stop().await;
                 }
-                drop(slots);
-                tokio::time::sleep(Duration::from_millis(25)).await;
+                tracing::warn!(project, why = %why, "workspace runner stopped");
+                return Err(EngineError::Stopped(why));
             }
         }
         result
