@@ -7,7 +7,7 @@
 //! future: DataFusion stops when its stream is dropped.
 
 use crate::EngineError;
-use crate::evidence::{self, Facts, Lineage, Measure, PersonTables};
+use crate::evidence::{self, Facts, Lineage, Measure, PersonIndex, PersonTables};
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::SchemaRef;
 use datafusion::execution::SessionStateBuilder;
@@ -165,6 +165,8 @@ impl Answer {
 pub struct Engine {
     ctx: SessionContext,
     persons: Arc<PersonTables>,
+    /// Every pseudonym of the extract: cells' person sets hold indices into it.
+    index: Arc<PersonIndex>,
     limits: Limits,
     permits: Arc<Semaphore>,
     /// Queries past their deadline whose work has not stopped yet.
@@ -241,10 +243,16 @@ impl Engine {
                 }
             }
         }
+        let mut person_tables: Vec<(String, String)> = persons.clone().into_iter().collect();
+        person_tables.sort();
+        let index = PersonIndex::build(&ctx, &person_tables).await.map_err(|e| {
+            EngineError::Setup(format!("the extract's persons cannot be read ({})", crate::errors::running(&e)))
+        })?;
         let permits = Arc::new(Semaphore::new(limits.max_concurrent.max(1)));
         Ok(Engine {
             ctx,
             persons: Arc::new(persons),
+            index: Arc::new(index),
             limits,
             permits,
             runaways: Arc::new(AtomicUsize::new(0)),
@@ -256,6 +264,11 @@ impl Engine {
     pub fn with_executor(mut self, executor: tokio::runtime::Handle) -> Self {
         self.executor = executor;
         self
+    }
+
+    /// The extract's person index, through which cells' person sets are read.
+    pub fn person_index(&self) -> &PersonIndex {
+        &self.index
     }
 
     /// The limits in force.
@@ -340,7 +353,8 @@ impl Engine {
     /// Plans a query (after the checks) and rewrites it for evidence.
     pub async fn plan(&self, sql: &str) -> Result<evidence::Rewritten, EngineError> {
         let plan = self.plan_only(sql).await?;
-        evidence::rewrite(&plan, &self.persons).map_err(|e| EngineError::Planning(crate::errors::planning(&e)))
+        evidence::rewrite(&plan, &self.persons, &self.index)
+            .map_err(|e| EngineError::Planning(crate::errors::planning(&e)))
     }
 
     async fn run_unbounded(&self, sql: &str) -> Result<(SchemaRef, Raw), EngineError> {

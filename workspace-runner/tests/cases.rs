@@ -26,7 +26,7 @@ mod common;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use common::fixture;
 use std::path::{Path, PathBuf};
-use workspace_runner::evidence::Facts;
+use workspace_runner::evidence::{Facts, PersonIndex};
 use workspace_runner::{Engine, EngineError, Limits};
 
 enum Case {
@@ -93,7 +93,7 @@ fn format_rows(answer: &workspace_runner::Answer) -> Vec<String> {
     out
 }
 
-fn check_facts(expected: &str, facts: &Facts) -> Result<(), String> {
+fn check_facts(expected: &str, facts: &Facts, index: &PersonIndex) -> Result<(), String> {
     for pair in expected.split_whitespace() {
         let (key, want) = pair.split_once('=').ok_or_else(|| format!("bad evidence item {pair}"))?;
         let got = match key {
@@ -108,7 +108,13 @@ fn check_facts(expected: &str, facts: &Facts) -> Result<(), String> {
             "top1" => facts.top1.to_string(),
             "top2" => facts.top2.to_string(),
             "distinct" => facts.distinct_values.to_string(),
-            "set" => facts.bitmap().unwrap().iter().map(|p| p.to_string()).collect::<Vec<_>>().join(","),
+            "set" => facts
+                .bitmap()
+                .unwrap()
+                .iter()
+                .map(|i| index.pseudonym(i).unwrap().to_string())
+                .collect::<Vec<_>>()
+                .join(","),
             other => return Err(format!("unknown evidence key {other}")),
         };
         if got != want {
@@ -172,7 +178,7 @@ async fn the_cases_hold() {
                                     continue;
                                 }
                                 for (w, g) in wants.iter().zip(got) {
-                                    if let Err(m) = check_facts(w, g) {
+                                    if let Err(m) = check_facts(w, g, engine.person_index()) {
                                         failures.push(format!("{place}: row {row}: {m}"));
                                     }
                                 }

@@ -36,8 +36,9 @@ async fn a_runner_process_answers_its_server_with_evidence_and_nobody_else() {
     let answer = runner.query("SELECT sex, COUNT(*) AS n FROM person GROUP BY sex ORDER BY sex").await.unwrap();
     assert_eq!(answer.lineage.name(), "aggregate");
     assert_eq!(answer.rows(), 2);
-    let sets: Vec<Vec<u64>> = answer.evidence.iter().map(|row| row[0].bitmap().unwrap().iter().collect()).collect();
-    assert_eq!(sets, vec![vec![1, 2, 5], vec![3, 4]]);
+    // Person sets hold indices in the extract's person index: persons 1..5 are 0..4.
+    let sets: Vec<Vec<u32>> = answer.evidence.iter().map(|row| row[0].bitmap().unwrap().iter().collect()).collect();
+    assert_eq!(sets, vec![vec![0, 1, 4], vec![2, 3]]);
     // Refusals and errors come back as the engine raised them.
     assert!(matches!(runner.query("DROP TABLE person").await, Err(EngineError::Refused(_))));
     let err = runner.query("SELECT CAST(note AS INT) FROM drug").await.unwrap_err().to_string();

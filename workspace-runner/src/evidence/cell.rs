@@ -4,19 +4,26 @@
 //!
 //! Per cell it keeps each person's contribution (the number of their non-missing values for
 //! counts, the sum of their values otherwise), so that a person's many rows add up to one
-//! contribution; and counts of rows, missing and negative values, the smallest and largest
-//! value. Rows of one person usually come together (extracts are sorted by pseudonym): the
-//! last person's entry is updated without hashing.
+//! contribution; and counts of missing and negative values, the smallest and largest value.
+//!
+//! Persons are held by their index in the extract ([`super::persons`]), as a list of
+//! (person, contribution) entries kept in person order. Extracts are sorted by pseudonym, so
+//! rows reach each cell in person order: a row adds to the cell's last entry or appends a new
+//! one, without hashing. Partial states from parallel parts of the scan are sorted lists,
+//! merged in one pass. Rows out of order (after a join that reorders) are appended all the
+//! same, and the list is sorted and its repeats added up before it is read, or when it has
+//! doubled since it was last put in order.
 
-use arrow::array::{Array, ArrayRef, AsArray, BinaryArray, BooleanArray};
+use super::persons::{NO_PERSON, PersonIndex};
+use arrow::array::{Array, ArrayRef, AsArray, BinaryArray, BooleanArray, Float64Array};
+use arrow::buffer::NullBuffer;
 use arrow::datatypes::{DataType, Field, FieldRef, Float64Type, Int64Type};
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature, Volatility};
-use roaring::RoaringTreemap;
+use roaring::RoaringBitmap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// What a person's contribution to a cell is.
@@ -38,17 +45,40 @@ impl Kind {
     }
 }
 
+/// The person index a function reads persons through; functions are equal when they share it.
+#[derive(Debug, Clone)]
+struct Index(Arc<PersonIndex>);
+
+impl PartialEq for Index {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Index {}
+
+impl std::hash::Hash for Index {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::ptr::hash(Arc::as_ptr(&self.0), state)
+    }
+}
+
 /// The aggregate function that accumulates a cell's evidence.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct CellEvidence {
     kind: Kind,
+    index: Index,
     signature: Signature,
 }
 
 impl CellEvidence {
-    /// The function for `kind`.
-    pub fn new(kind: Kind) -> Self {
-        CellEvidence { kind, signature: Signature::any(2, Volatility::Immutable) }
+    /// The function for `kind`, reading persons through `index`.
+    pub fn new(kind: Kind, index: Arc<PersonIndex>) -> Self {
+        CellEvidence { kind, index: Index(index), signature: Signature::any(2, Volatility::Immutable) }
+    }
+
+    fn feed(&self) -> Feed {
+        Feed { count: self.kind == Kind::Count, index: self.index.0.clone(), hint: 0, persons: Vec::new() }
     }
 }
 
@@ -66,7 +96,7 @@ impl AggregateUDFImpl for CellEvidence {
     }
 
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(Tracker::new(self.kind)))
+        Ok(Box::new(Single { feed: self.feed(), cell: Tracker::new() }))
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
@@ -78,57 +108,74 @@ impl AggregateUDFImpl for CellEvidence {
     }
 
     fn create_groups_accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(Trackers { kind: self.kind, cells: Vec::new(), entries: 0 }))
+        Ok(Box::new(Trackers { feed: self.feed(), cells: Vec::new(), bytes: 0 }))
     }
+}
+
+/// Reads batches' arguments: persons to their indices, values to numbers.
+#[derive(Debug)]
+struct Feed {
+    count: bool,
+    index: Arc<PersonIndex>,
+    /// The index found last, where the next search starts.
+    hint: usize,
+    /// The batch's person indices (a buffer kept between batches).
+    persons: Vec<u32>,
+}
+
+/// A batch's values, read once.
+struct Values {
+    nulls: Option<NullBuffer>,
+    /// Numeric values as floats; values that are not numbers count as present or missing.
+    numbers: Option<Float64Array>,
+}
+
+impl Values {
+    #[inline]
+    fn get(&self, i: usize) -> Option<f64> {
+        if self.nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+            None
+        } else {
+            Some(self.numbers.as_ref().map_or(1.0, |n| n.value(i)))
+        }
+    }
+}
+
+impl Feed {
+    /// Fills `self.persons` with the batch's person indices and reads its values.
+    fn read(&mut self, args: &[ArrayRef]) -> Result<Values> {
+        let persons = arrow::compute::cast(&args[0], &DataType::Int64)?;
+        self.index.indices(persons.as_primitive::<Int64Type>(), &mut self.hint, &mut self.persons)?;
+        let value = &args[1];
+        let numbers = if value.data_type().is_numeric() {
+            Some(arrow::compute::cast(value, &DataType::Float64)?.as_primitive::<Float64Type>().clone())
+        } else {
+            None
+        };
+        Ok(Values { nulls: value.logical_nulls(), numbers })
+    }
+}
+
+fn skipped(filter: Option<&BooleanArray>, i: usize) -> bool {
+    filter.is_some_and(|f| !f.is_valid(i) || !f.value(i))
 }
 
 /// The trackers of every group of an aggregate, fed a batch at a time (DataFusion's fast
 /// path for many groups).
 #[derive(Debug)]
 struct Trackers {
-    kind: Kind,
+    feed: Feed,
     cells: Vec<Tracker>,
-    /// Person entries over all cells, kept as they grow (size() must not walk the cells).
-    entries: usize,
+    /// Bytes held by the cells' entry lists, kept as they grow (size() must not walk the cells).
+    bytes: usize,
 }
 
 impl Trackers {
     fn take(&mut self, emit_to: EmitTo) -> Vec<Tracker> {
         let taken = emit_to.take_needed(&mut self.cells);
-        self.entries = self.cells.iter().map(|c| c.persons.len()).sum();
+        self.bytes = self.cells.iter().map(Tracker::heap).sum();
         taken
     }
-}
-
-/// A batch's persons and values, read once.
-struct Rows<'a> {
-    persons: &'a arrow::array::Int64Array,
-    values: &'a ArrayRef,
-    numbers: Option<&'a arrow::array::Float64Array>,
-}
-
-impl Rows<'_> {
-    fn person(&self, i: usize) -> Option<i64> {
-        self.persons.is_valid(i).then(|| self.persons.value(i))
-    }
-
-    fn value(&self, i: usize) -> Option<f64> {
-        if self.values.is_null(i) { None } else { Some(self.numbers.map(|n| n.value(i)).unwrap_or(1.0)) }
-    }
-}
-
-/// Casts a batch's arguments once: persons to integers, numeric values to floats.
-fn with_rows<T>(values: &[ArrayRef], f: impl FnOnce(Rows<'_>) -> T) -> Result<T> {
-    let persons = arrow::compute::cast(&values[0], &DataType::Int64)?;
-    let value = &values[1];
-    // Values that are not numbers count as present or missing (and are not summed).
-    let numbers =
-        if value.data_type().is_numeric() { Some(arrow::compute::cast(value, &DataType::Float64)?) } else { None };
-    Ok(f(Rows {
-        persons: persons.as_primitive::<Int64Type>(),
-        values: value,
-        numbers: numbers.as_ref().map(|n| n.as_primitive::<Float64Type>()),
-    }))
 }
 
 impl GroupsAccumulator for Trackers {
@@ -139,80 +186,67 @@ impl GroupsAccumulator for Trackers {
         opt_filter: Option<&BooleanArray>,
         total_num_groups: usize,
     ) -> Result<()> {
-        let kind = self.kind;
-        self.cells.resize_with(total_num_groups, || Tracker::new(kind));
-        with_rows(values, |rows| {
-            for (i, g) in group_indices.iter().enumerate() {
-                if opt_filter.is_some_and(|f| !f.is_valid(i) || !f.value(i)) {
-                    continue;
-                }
-                let cell = &mut self.cells[*g];
-                let before = cell.persons.len();
-                cell.add(rows.person(i), rows.value(i));
-                self.entries += cell.persons.len() - before;
+        self.cells.resize_with(total_num_groups, Tracker::new);
+        let v = self.feed.read(values)?;
+        let count = self.feed.count;
+        for (i, (g, p)) in group_indices.iter().zip(&self.feed.persons).enumerate() {
+            if skipped(opt_filter, i) {
+                continue;
             }
-        })
+            self.bytes += self.cells[*g].add(*p, v.get(i), count);
+        }
+        Ok(())
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let cells = self.take(emit_to);
+        let mut cells = self.take(emit_to);
         let mut out = Vec::with_capacity(cells.len());
-        for c in &cells {
+        for c in &mut cells {
             out.push(serde_json::to_vec(&c.facts()).map_err(|e| DataFusionError::Internal(e.to_string()))?);
         }
         Ok(Arc::new(BinaryArray::from_iter_values(out)))
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        let cells = self.take(emit_to);
-        Ok(vec![Arc::new(BinaryArray::from_iter_values(cells.iter().map(|c| c.encode())))])
+        let mut cells = self.take(emit_to);
+        Ok(vec![Arc::new(BinaryArray::from_iter_values(cells.iter_mut().map(|c| c.encode())))])
     }
 
     fn merge_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total_num_groups: usize) -> Result<()> {
-        let kind = self.kind;
-        self.cells.resize_with(total_num_groups, || Tracker::new(kind));
+        self.cells.resize_with(total_num_groups, Tracker::new);
         let states = values[0].as_binary::<i32>();
         for (i, g) in group_indices.iter().enumerate() {
             if states.is_null(i) {
                 continue;
             }
             let cell = &mut self.cells[*g];
-            let before = cell.persons.len();
+            let before = cell.heap();
             cell.merge(states.value(i))?;
-            self.entries += cell.persons.len() - before;
+            self.bytes = self.bytes + cell.heap() - before;
         }
         Ok(())
     }
 
     fn convert_to_state(&self, values: &[ArrayRef], opt_filter: Option<&BooleanArray>) -> Result<Vec<ArrayRef>> {
-        let states = with_rows(values, |rows| {
-            (0..rows.persons.len())
-                .map(|i| {
-                    let mut t = Tracker::new(self.kind);
-                    if !opt_filter.is_some_and(|f| !f.is_valid(i) || !f.value(i)) {
-                        t.add(rows.person(i), rows.value(i));
-                    }
-                    t.encode()
-                })
-                .collect::<Vec<_>>()
-        })?;
+        // Each row its own state (when partial aggregation does not pay, DataFusion skips it).
+        let mut feed = Feed { count: self.feed.count, index: self.feed.index.clone(), hint: 0, persons: Vec::new() };
+        let v = feed.read(values)?;
+        let states = (0..feed.persons.len()).map(|i| {
+            let mut t = Tracker::new();
+            if !skipped(opt_filter, i) {
+                t.add(feed.persons[i], v.get(i), feed.count);
+            }
+            t.encode()
+        });
         Ok(vec![Arc::new(BinaryArray::from_iter_values(states))])
     }
 
     fn size(&self) -> usize {
         std::mem::size_of::<Self>()
             + self.cells.capacity() * std::mem::size_of::<Tracker>()
-            + self.entries * (std::mem::size_of::<(i64, Contribution)>() + 8)
+            + self.bytes
+            + self.feed.persons.capacity() * 4
     }
-}
-
-/// One person's contribution to a cell.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-struct Contribution {
-    /// Sum of values, or number of non-missing values (by kind).
-    amount: f64,
-    /// Non-missing values.
-    values: u64,
 }
 
 /// The facts of one cell, as the gate reads them.
@@ -243,7 +277,8 @@ pub struct Facts {
     pub top2: f64,
     /// Distinct values: 0, 1, or 2 meaning "more than one".
     pub distinct_values: u8,
-    /// The person set: a serialized Roaring treemap of the project's pseudonyms.
+    /// The person set: a serialized Roaring bitmap of the persons' indices in the extract's
+    /// person index ([`super::persons`]).
     #[serde(with = "base64_bytes")]
     pub persons_bitmap: Vec<u8>,
 }
@@ -263,100 +298,137 @@ mod base64_bytes {
 }
 
 impl Facts {
-    /// The person set.
-    pub fn bitmap(&self) -> Option<RoaringTreemap> {
-        RoaringTreemap::deserialize_from(self.persons_bitmap.as_slice()).ok()
+    /// The person set, as indices in the extract's person index.
+    pub fn bitmap(&self) -> Option<RoaringBitmap> {
+        RoaringBitmap::deserialize_from(self.persons_bitmap.as_slice()).ok()
     }
 }
 
-/// Per-person contributions, hashed with foldhash (pseudonyms are already uniform; SipHash's
-/// flood resistance buys nothing here and costs most of the evidence's time).
-type PersonMap = HashMap<i64, Contribution, foldhash::fast::FixedState>;
+/// One person's contribution to a cell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Entry {
+    /// The person's index.
+    person: u32,
+    /// Their non-missing values.
+    values: u32,
+    /// The sum of their values, or the number of their non-missing values (by kind).
+    amount: f64,
+}
+
+const ENTRY_BYTES: usize = 16;
+/// Header of an encoded state: missing, negative, unowned rows, unowned values, unowned
+/// amount, smallest and largest value.
+const HEADER_BYTES: usize = 7 * 8;
 
 /// The running evidence of one cell.
 #[derive(Debug)]
 struct Tracker {
-    kind: Kind,
-    persons: PersonMap,
-    /// The person of the row before, whose entry exists.
-    last: Option<i64>,
-    rows: u64,
+    /// Contributions; in person order, each person once, when `tidy`.
+    entries: Vec<Entry>,
+    tidy: bool,
+    /// Length of `entries` when last put in order.
+    tidy_len: usize,
     missing: u64,
     negative: u64,
     unowned_rows: u64,
-    unowned: Contribution,
-    min: Option<f64>,
-    max: Option<f64>,
+    unowned_values: u64,
+    unowned_amount: f64,
+    /// Smallest and largest value (infinite while there is none).
+    min: f64,
+    max: f64,
 }
 
 impl Tracker {
-    fn new(kind: Kind) -> Self {
+    fn new() -> Self {
         Tracker {
-            kind,
-            persons: PersonMap::default(),
-            last: None,
-            rows: 0,
+            entries: Vec::new(),
+            tidy: true,
+            tidy_len: 0,
             missing: 0,
             negative: 0,
             unowned_rows: 0,
-            unowned: Contribution::default(),
-            min: None,
-            max: None,
+            unowned_values: 0,
+            unowned_amount: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
         }
     }
 
-    /// One row: its person (if known) and its value (if not missing).
-    fn add(&mut self, person: Option<i64>, value: Option<f64>) {
-        self.rows += 1;
-        let amount = match value {
+    /// Bytes held outside the struct.
+    fn heap(&self) -> usize {
+        self.entries.capacity() * ENTRY_BYTES
+    }
+
+    /// One row: its person's index ([`NO_PERSON`] if unknown) and its value (if not missing).
+    /// Returns the bytes the cell grew by.
+    #[inline]
+    fn add(&mut self, person: u32, value: Option<f64>, count: bool) -> usize {
+        let (amount, values) = match value {
             None => {
                 self.missing += 1;
-                None
+                (0.0, 0)
             }
             Some(v) => {
-                if v < 0.0 {
-                    self.negative += 1;
+                self.negative += (v < 0.0) as u64;
+                self.min = self.min.min(v);
+                self.max = self.max.max(v);
+                (if count { 1.0 } else { v }, 1)
+            }
+        };
+        if person == NO_PERSON {
+            self.unowned_rows += 1;
+            self.unowned_amount += amount;
+            self.unowned_values += values as u64;
+            return 0;
+        }
+        match self.entries.last_mut() {
+            Some(e) if e.person == person => {
+                e.amount += amount;
+                e.values += values;
+                0
+            }
+            last => {
+                if last.is_some_and(|e| e.person > person) {
+                    self.tidy = false;
                 }
-                self.min = Some(self.min.map_or(v, |m| m.min(v)));
-                self.max = Some(self.max.map_or(v, |m| m.max(v)));
-                Some(if self.kind == Kind::Count { 1.0 } else { v })
+                let before = self.heap();
+                self.entries.push(Entry { person, values, amount });
+                if !self.tidy && self.entries.len() >= 2 * self.tidy_len + 64 {
+                    self.put_in_order();
+                }
+                self.heap() - before
             }
-        };
-        let entry = match person {
-            None => {
-                self.unowned_rows += 1;
-                &mut self.unowned
-            }
-            Some(p) if self.last == Some(p) => self.persons.get_mut(&p).unwrap_or(&mut self.unowned),
-            Some(p) => {
-                self.last = Some(p);
-                self.persons.entry(p).or_default()
-            }
-        };
-        if let Some(a) = amount {
-            entry.amount += a;
-            entry.values += 1;
         }
     }
 
-    fn size(&self) -> usize {
-        std::mem::size_of::<Self>() + self.persons.capacity() * (std::mem::size_of::<(i64, Contribution)>() + 8)
+    /// Sorts the entries by person and adds up each person's (a stable sort: the same rows
+    /// give the same sums).
+    fn put_in_order(&mut self) {
+        if !self.tidy {
+            self.entries.sort_by_key(|e| e.person);
+            self.entries.dedup_by(|later, kept| {
+                let same = later.person == kept.person;
+                if same {
+                    kept.amount += later.amount;
+                    kept.values += later.values;
+                }
+                same
+            });
+            self.tidy = true;
+        }
+        self.tidy_len = self.entries.len();
     }
 
-    fn facts(&self) -> Facts {
-        let mut bitmap = RoaringTreemap::new();
-        let (mut top1, mut top2, mut total, mut total_abs, mut with_value) = (0.0f64, 0.0f64, 0.0, 0.0, 0);
-        let mut persons: Vec<(&i64, &Contribution)> = self.persons.iter().collect();
-        // A fixed order, so that float totals do not depend on hashing.
-        persons.sort_unstable_by_key(|(p, _)| **p);
-        for (person, c) in persons {
-            bitmap.insert(*person as u64);
-            let a = c.amount.abs();
-            total += c.amount;
+    fn facts(&mut self) -> Facts {
+        self.put_in_order();
+        let (mut top1, mut top2, mut total, mut total_abs, mut with_value, mut values) =
+            (0.0f64, 0.0f64, 0.0, 0.0, 0u64, 0u64);
+        for e in &self.entries {
+            let a = e.amount.abs();
+            total += e.amount;
             total_abs += a;
-            if c.values > 0 {
-                with_value += 1;
-            }
+            with_value += (e.values > 0) as u64;
+            values += e.values as u64;
             if a > top1 {
                 top2 = top1;
                 top1 = a;
@@ -364,15 +436,17 @@ impl Tracker {
                 top2 = a;
             }
         }
-        total += self.unowned.amount;
-        total_abs += self.unowned.amount.abs();
+        total += self.unowned_amount;
+        total_abs += self.unowned_amount.abs();
+        values += self.unowned_values;
+        let bitmap = RoaringBitmap::from_sorted_iter(self.entries.iter().map(|e| e.person)).unwrap_or_default();
         let mut bytes = Vec::with_capacity(bitmap.serialized_size());
         let _ = bitmap.serialize_into(&mut bytes);
         Facts {
-            persons: self.persons.len() as u64,
+            persons: self.entries.len() as u64,
             persons_with_value: with_value,
-            rows: self.rows,
-            values: self.rows - self.missing,
+            rows: values + self.missing,
+            values,
             missing: self.missing,
             negative: self.negative,
             unowned_rows: self.unowned_rows,
@@ -380,108 +454,134 @@ impl Tracker {
             total_abs,
             top1,
             top2,
-            distinct_values: match (self.min, self.max) {
-                (Some(a), Some(b)) if a == b => 1,
-                (Some(_), Some(_)) => 2,
+            distinct_values: match self.min.partial_cmp(&self.max) {
+                Some(std::cmp::Ordering::Equal) => 1,
+                Some(std::cmp::Ordering::Less) => 2,
                 _ => 0,
             },
             persons_bitmap: bytes,
         }
     }
 
-    /// The state between partial and final aggregation: little-endian fields, then one
-    /// (person, amount, values) triple per person.
-    fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(64 + self.persons.len() * 24);
-        for n in [self.rows, self.missing, self.negative, self.unowned_rows, self.unowned.values] {
+    /// The state between partial and final aggregation: the header's little-endian fields,
+    /// then one (person, values, amount) entry per person, in person order.
+    fn encode(&mut self) -> Vec<u8> {
+        self.put_in_order();
+        let mut out = Vec::with_capacity(HEADER_BYTES + self.entries.len() * ENTRY_BYTES);
+        for n in [self.missing, self.negative, self.unowned_rows, self.unowned_values] {
             out.extend_from_slice(&n.to_le_bytes());
         }
-        out.extend_from_slice(&self.unowned.amount.to_le_bytes());
-        for m in [self.min, self.max] {
-            out.push(m.is_some() as u8);
-            out.extend_from_slice(&m.unwrap_or(0.0).to_le_bytes());
+        for f in [self.unowned_amount, self.min, self.max] {
+            out.extend_from_slice(&f.to_le_bytes());
         }
-        for (p, c) in &self.persons {
-            out.extend_from_slice(&p.to_le_bytes());
-            out.extend_from_slice(&c.amount.to_le_bytes());
-            out.extend_from_slice(&c.values.to_le_bytes());
+        for e in &self.entries {
+            out.extend_from_slice(&e.person.to_le_bytes());
+            out.extend_from_slice(&e.values.to_le_bytes());
+            out.extend_from_slice(&e.amount.to_le_bytes());
         }
         out
     }
 
-    fn merge(&mut self, mut bytes: &[u8]) -> Result<()> {
-        fn take<'a>(b: &mut &'a [u8], n: usize) -> Result<&'a [u8]> {
-            if b.len() < n {
-                return Err(DataFusionError::Internal("truncated evidence state".into()));
-            }
-            let (head, tail) = b.split_at(n);
-            *b = tail;
-            Ok(head)
+    /// Adds an encoded state: both lists are in person order, so they merge in one pass.
+    fn merge(&mut self, bytes: &[u8]) -> Result<()> {
+        let broken = || DataFusionError::Internal("an evidence state is damaged".into());
+        if bytes.len() < HEADER_BYTES || !(bytes.len() - HEADER_BYTES).is_multiple_of(ENTRY_BYTES) {
+            return Err(broken());
         }
-        fn u64_of(b: &mut &[u8]) -> Result<u64> {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(take(b, 8)?);
-            Ok(u64::from_le_bytes(word))
-        }
-        fn f64_of(b: &mut &[u8]) -> Result<f64> {
-            Ok(f64::from_bits(u64_of(b)?))
-        }
-        self.rows += u64_of(&mut bytes)?;
-        self.missing += u64_of(&mut bytes)?;
-        self.negative += u64_of(&mut bytes)?;
-        self.unowned_rows += u64_of(&mut bytes)?;
-        self.unowned.values += u64_of(&mut bytes)?;
-        self.unowned.amount += f64_of(&mut bytes)?;
-        let mut bound = |is_min: bool, bytes: &mut &[u8]| -> Result<()> {
-            let present = take(bytes, 1)?[0] == 1;
-            let v = f64_of(bytes)?;
-            if present {
-                let slot = if is_min { &mut self.min } else { &mut self.max };
-                *slot = Some(slot.map_or(v, |m| if is_min { m.min(v) } else { m.max(v) }));
-            }
-            Ok(())
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
+            w
         };
-        bound(true, &mut bytes)?;
-        bound(false, &mut bytes)?;
-        self.last = None;
-        while !bytes.is_empty() {
-            let p = u64_of(&mut bytes)? as i64;
-            let amount = f64_of(&mut bytes)?;
-            let values = u64_of(&mut bytes)?;
-            let e = self.persons.entry(p).or_default();
-            e.amount += amount;
-            e.values += values;
+        self.missing += u64::from_le_bytes(word(0));
+        self.negative += u64::from_le_bytes(word(1));
+        self.unowned_rows += u64::from_le_bytes(word(2));
+        self.unowned_values += u64::from_le_bytes(word(3));
+        self.unowned_amount += f64::from_le_bytes(word(4));
+        self.min = self.min.min(f64::from_le_bytes(word(5)));
+        self.max = self.max.max(f64::from_le_bytes(word(6)));
+        let incoming = bytes[HEADER_BYTES..].chunks_exact(ENTRY_BYTES).map(|c| {
+            let mut p = [0u8; 4];
+            let mut v = [0u8; 4];
+            let mut a = [0u8; 8];
+            p.copy_from_slice(&c[0..4]);
+            v.copy_from_slice(&c[4..8]);
+            a.copy_from_slice(&c[8..16]);
+            Entry { person: u32::from_le_bytes(p), values: u32::from_le_bytes(v), amount: f64::from_le_bytes(a) }
+        });
+        self.put_in_order();
+        let first = bytes.get(HEADER_BYTES..HEADER_BYTES + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        match (self.entries.last(), first) {
+            (_, None) => {}
+            // Usual case: the parts of a sorted scan follow each other.
+            (None, Some(_)) => self.entries.extend(incoming),
+            (Some(last), Some(first)) if last.person < first => self.entries.extend(incoming),
+            _ => {
+                let mine = std::mem::take(&mut self.entries);
+                let mut merged = Vec::with_capacity(mine.len() + (bytes.len() - HEADER_BYTES) / ENTRY_BYTES);
+                let mut theirs = incoming.peekable();
+                let mut mine = mine.into_iter().peekable();
+                loop {
+                    let next = match (mine.peek(), theirs.peek()) {
+                        (Some(a), Some(b)) if a.person == b.person => {
+                            let (a, b) = (mine.next(), theirs.next());
+                            a.zip(b).map(|(a, b)| Entry {
+                                person: a.person,
+                                values: a.values + b.values,
+                                amount: a.amount + b.amount,
+                            })
+                        }
+                        (Some(a), Some(b)) if a.person < b.person => mine.next(),
+                        (Some(_), Some(_)) | (None, Some(_)) => theirs.next(),
+                        (Some(_), None) => mine.next(),
+                        (None, None) => break,
+                    };
+                    merged.extend(next);
+                }
+                if merged.windows(2).any(|w| w[0].person >= w[1].person) {
+                    return Err(broken());
+                }
+                self.entries = merged;
+            }
         }
+        self.tidy_len = self.entries.len();
         Ok(())
     }
 }
 
-impl Accumulator for Tracker {
+/// The evidence of an aggregate without groups.
+#[derive(Debug)]
+struct Single {
+    feed: Feed,
+    cell: Tracker,
+}
+
+impl Accumulator for Single {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        with_rows(values, |rows| {
-            for i in 0..rows.persons.len() {
-                self.add(rows.person(i), rows.value(i));
-            }
-        })
+        let v = self.feed.read(values)?;
+        for (i, p) in self.feed.persons.iter().enumerate() {
+            self.cell.add(*p, v.get(i), self.feed.count);
+        }
+        Ok(())
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        let json = serde_json::to_vec(&self.facts()).map_err(|e| DataFusionError::Internal(e.to_string()))?;
+        let json = serde_json::to_vec(&self.cell.facts()).map_err(|e| DataFusionError::Internal(e.to_string()))?;
         Ok(ScalarValue::Binary(Some(json)))
     }
 
     fn size(&self) -> usize {
-        Tracker::size(self)
+        std::mem::size_of::<Self>() + self.cell.heap() + self.feed.persons.capacity() * 4
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        Ok(vec![ScalarValue::Binary(Some(self.encode()))])
+        Ok(vec![ScalarValue::Binary(Some(self.cell.encode()))])
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
         let states: &BinaryArray = states[0].as_binary::<i32>();
         for state in states.iter().flatten() {
-            self.merge(state)?;
+            self.cell.merge(state)?;
         }
         Ok(())
     }
@@ -490,18 +590,27 @@ impl Accumulator for Tracker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{Float64Array, Int64Array};
+    use arrow::array::Int64Array;
 
-    fn feed(t: &mut Tracker, rows: &[(Option<i64>, Option<f64>)]) {
+    fn index() -> Arc<PersonIndex> {
+        Arc::new(PersonIndex::from_pseudonyms((0..100).collect()).unwrap())
+    }
+
+    fn feed(t: &mut Single, rows: &[(Option<i64>, Option<f64>)]) {
         let persons: ArrayRef = Arc::new(rows.iter().map(|r| r.0).collect::<Int64Array>());
         let values: ArrayRef = Arc::new(rows.iter().map(|r| r.1).collect::<Float64Array>());
         t.update_batch(&[persons, values]).unwrap();
     }
 
+    fn single(kind: Kind) -> Single {
+        let f = CellEvidence::new(kind, index());
+        Single { feed: f.feed(), cell: Tracker::new() }
+    }
+
     fn run(kind: Kind, rows: &[(Option<i64>, Option<f64>)]) -> Facts {
-        let mut t = Tracker::new(kind);
+        let mut t = single(kind);
         feed(&mut t, rows);
-        t.facts()
+        t.cell.facts()
     }
 
     #[test]
@@ -519,23 +628,48 @@ mod tests {
     }
 
     #[test]
-    fn partial_states_merge_to_the_same_facts() {
+    fn partial_states_merge_to_the_same_facts_in_any_order() {
         let rows: Vec<(Option<i64>, Option<f64>)> =
             (0..100).map(|i| (Some(i % 7), if i % 11 == 0 { None } else { Some(i as f64 - 20.0) })).collect();
         let whole = run(Kind::Sum, &rows);
-        let mut merged = Tracker::new(Kind::Sum);
-        for part in rows.chunks(33) {
-            let mut t = Tracker::new(Kind::Sum);
-            feed(&mut t, part);
-            merged.merge(&t.encode()).unwrap();
-        }
-        assert_eq!(merged.facts(), whole);
         assert_eq!(whole.negative, 18);
+        // Parts in rows' order, and the same parts merged last first.
+        let parts: Vec<Vec<u8>> = rows
+            .chunks(33)
+            .map(|part| {
+                let mut t = single(Kind::Sum);
+                feed(&mut t, part);
+                t.cell.encode()
+            })
+            .collect();
+        for order in [vec![0, 1, 2, 3], vec![3, 1, 0, 2]] {
+            let mut merged = Tracker::new();
+            for i in order {
+                merged.merge(&parts[i]).unwrap();
+            }
+            let f = merged.facts();
+            assert_eq!((f.persons, f.rows, f.missing, f.negative), (whole.persons, 100, whole.missing, 18));
+            assert_eq!((f.top1, f.top2, f.bitmap()), (whole.top1, whole.top2, whole.bitmap()));
+            assert!((f.total - whole.total).abs() < 1e-9);
+        }
+        assert!(Tracker::new().merge(&[1, 2, 3]).is_err());
+    }
+
+    #[test]
+    fn sorted_and_shuffled_rows_give_the_same_facts() {
+        // 300 rows of 40 persons, in person order and then interleaved, as a join may leave them.
+        let sorted: Vec<(Option<i64>, Option<f64>)> =
+            (0..300).map(|i| (Some(i / 8 % 40), Some((i % 13) as f64))).collect();
+        let mut shuffled = sorted.clone();
+        shuffled.sort_by_key(|(p, v)| (v.map(|v| v as i64), *p));
+        let a = run(Kind::Sum, &sorted);
+        let b = run(Kind::Sum, &shuffled);
+        assert_eq!((a.persons, a.total, a.top1, a.top2, a.bitmap()), (b.persons, b.total, b.top1, b.top2, b.bitmap()));
     }
 
     #[test]
     fn rows_without_a_person_are_counted_apart() {
         let f = run(Kind::Count, &[(None, Some(1.0)), (Some(5), Some(2.0))]);
-        assert_eq!((f.persons, f.unowned_rows, f.total), (1, 1, 2.0));
+        assert_eq!((f.persons, f.unowned_rows, f.total, f.rows), (1, 1, 2.0, 2));
     }
 }

@@ -2,7 +2,9 @@
 //! "Evidence"), computed by rewriting the query's plan.
 
 pub mod cell;
+pub mod persons;
 pub mod rewrite;
 
 pub use cell::Facts;
+pub use persons::PersonIndex;
 pub use rewrite::{Lineage, Measure, PersonTables, Rewritten, rewrite};

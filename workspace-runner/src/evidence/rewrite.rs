@@ -19,6 +19,7 @@
 //! optimizer treats the evidence like any other aggregate (column pruning, push-downs).
 
 use super::cell::{CellEvidence, Kind};
+use super::persons::PersonIndex;
 use datafusion::common::{Column, DFSchema, JoinType, Result as DfResult};
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::utils::{grouping_set_to_exprlist, split_conjunction};
@@ -428,7 +429,7 @@ fn evidence_of(aggregate: &Expr) -> Result<Needed, Lost> {
 
 /// Rewrites `plan` so that its result carries the evidence of every cell, or says why it
 /// cannot. The plan returned always computes the query's own result first.
-pub fn rewrite(plan: &LogicalPlan, tables: &PersonTables) -> DfResult<Rewritten> {
+pub fn rewrite(plan: &LogicalPlan, tables: &PersonTables, index: &Arc<PersonIndex>) -> DfResult<Rewritten> {
     let visible = plan.schema().fields().len();
     let plain = |lineage: Lineage| Rewritten {
         plan: plan.clone(),
@@ -494,7 +495,7 @@ pub fn rewrite(plan: &LogicalPlan, tables: &PersonTables) -> DfResult<Rewritten>
             Some(m) => m,
             None => {
                 let (kind, value, filter) = key.clone();
-                let udaf = Arc::new(AggregateUDF::from(CellEvidence::new(kind)));
+                let udaf = Arc::new(AggregateUDF::from(CellEvidence::new(kind, index.clone())));
                 evidence.push(
                     Expr::AggregateFunction(AggregateFunction::new_udf(
                         udaf,
