@@ -99,7 +99,7 @@ pub fn answer_text(answer: &Answer) -> String {
     out.push('\n');
     for (row, cells) in answer.evidence.iter().enumerate() {
         let persons: Vec<String> =
-            cells.iter().map(|f| format!("{} persons, top two {} and {}", f.persons, f.top1, f.top2)).collect();
+            cells.iter().map(|f| format!("{} persons, top two {} and {}", f.persons, f.top1(), f.top2())).collect();
         if !persons.is_empty() {
             out.push_str(&format!("row {}: {}\n", row + 1, persons.join("; ")));
         }

@@ -7,7 +7,7 @@
 //! future: DataFusion stops when its stream is dropped.
 
 use crate::EngineError;
-use crate::evidence::{self, Facts, Lineage, Measure, PersonIndex, PersonTables};
+use crate::evidence::{self, Aggregated, Facts, Lineage, Measure, PersonIndex, PersonTables};
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::SchemaRef;
 use datafusion::execution::SessionStateBuilder;
@@ -23,7 +23,7 @@ use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
@@ -83,6 +83,12 @@ pub struct Header {
     pub measures: Vec<Measure>,
     /// For each visible column, the measures it is computed from.
     pub depends: Vec<Vec<usize>>,
+    /// The query's aggregates.
+    #[serde(default)]
+    pub aggregates: Vec<Aggregated>,
+    /// For each visible column, the aggregates it is computed from.
+    #[serde(default)]
+    pub uses: Vec<Vec<usize>>,
     /// Whether rows beyond the cap were left out.
     pub truncated: bool,
 }
@@ -109,8 +115,12 @@ pub struct Answer {
     pub lineage: Lineage,
     /// The aggregates whose evidence each row carries.
     pub measures: Vec<Measure>,
-    /// For each column, the aggregates it is computed from.
+    /// For each column, the measures it is computed from.
     pub depends: Vec<Vec<usize>>,
+    /// The query's aggregates: function, DISTINCT, measure.
+    pub aggregates: Vec<Aggregated>,
+    /// For each column, the aggregates (indices into `aggregates`) it is computed from.
+    pub uses: Vec<Vec<usize>>,
     /// Per row, per measure: the evidence.
     pub evidence: Vec<Vec<Facts>>,
 }
@@ -142,7 +152,7 @@ impl Answer {
                     if bytes.is_null(r) {
                         return Err(EngineError::Failed("evidence is missing for a cell".into()));
                     }
-                    cells.push(serde_json::from_slice::<Facts>(bytes.value(r)).map_err(|_| broken())?);
+                    cells.push(Facts::from_bytes(bytes.value(r)).ok_or_else(broken)?);
                 }
                 evidence.push(cells);
             }
@@ -155,6 +165,8 @@ impl Answer {
             lineage,
             measures: h.measures,
             depends: h.depends,
+            aggregates: h.aggregates,
+            uses: h.uses,
             evidence,
         })
     }
@@ -171,6 +183,9 @@ pub struct Engine {
     permits: Arc<Semaphore>,
     /// Queries past their deadline whose work has not stopped yet.
     runaways: Arc<AtomicUsize>,
+    /// Set when rows were found out of person order (tables not sorted by the person):
+    /// evidence is then kept in any order from the start.
+    unsorted: Arc<AtomicBool>,
     /// Where queries do their work; the runner keeps it apart from the runtime that answers
     /// calls and keeps time, so that a deadline holds while every worker is busy.
     executor: tokio::runtime::Handle,
@@ -256,6 +271,7 @@ impl Engine {
             limits,
             permits,
             runaways: Arc::new(AtomicUsize::new(0)),
+            unsorted: Arc::new(AtomicBool::new(false)),
             executor: tokio::runtime::Handle::current(),
         })
     }
@@ -353,26 +369,45 @@ impl Engine {
     /// Plans a query (after the checks) and rewrites it for evidence.
     pub async fn plan(&self, sql: &str) -> Result<evidence::Rewritten, EngineError> {
         let plan = self.plan_only(sql).await?;
-        evidence::rewrite(&plan, &self.persons, &self.index)
+        let streaming = !self.unsorted.load(Ordering::Relaxed);
+        evidence::rewrite(&plan, &self.persons, &self.index, streaming)
             .map_err(|e| EngineError::Planning(crate::errors::planning(&e)))
     }
 
     async fn run_unbounded(&self, sql: &str) -> Result<(SchemaRef, Raw), EngineError> {
-        let rewritten = self.plan(sql).await?;
+        match self.run_planned(self.plan(sql).await?).await {
+            // Rows were not in person order after all (a table not sorted by its person):
+            // evidence is kept in any order, for this query and from now on.
+            Err(EngineError::Failed(m)) if m == evidence::cell::OUT_OF_ORDER => {
+                self.unsorted.store(true, Ordering::Relaxed);
+                self.run_planned(self.plan(sql).await?).await
+            }
+            other => other,
+        }
+    }
+
+    async fn run_planned(&self, rewritten: evidence::Rewritten) -> Result<(SchemaRef, Raw), EngineError> {
+        let streaming = rewritten.mode == evidence::Mode::Streaming;
+        let failed = |e: &datafusion::error::DataFusionError| {
+            if streaming && e.to_string().contains(evidence::cell::OUT_OF_ORDER) {
+                EngineError::Failed(evidence::cell::OUT_OF_ORDER.into())
+            } else {
+                EngineError::Failed(crate::errors::running_in(e, &rewritten.plan))
+            }
+        };
         let state = self.ctx.state();
         let physical = state
             .create_physical_plan(&rewritten.plan)
             .await
             .map_err(|e| EngineError::Planning(crate::errors::planning(&e)))?;
         let task = self.ctx.task_ctx();
-        let mut stream = datafusion::physical_plan::execute_stream(physical, task)
-            .map_err(|e| EngineError::Failed(crate::errors::running(&e)))?;
+        let mut stream = datafusion::physical_plan::execute_stream(physical, task).map_err(|e| failed(&e))?;
         let schema = stream.schema();
         let mut batches = Vec::new();
         let mut rows = 0usize;
         let mut truncated = false;
         while let Some(batch) = stream.next().await {
-            let batch = batch.map_err(|e| EngineError::Failed(crate::errors::running_in(&e, &rewritten.plan)))?;
+            let batch = batch.map_err(|e| failed(&e))?;
             let room = self.limits.max_rows - rows;
             if batch.num_rows() > room {
                 truncated = true;
@@ -392,6 +427,8 @@ impl Engine {
             visible: rewritten.visible,
             measures: rewritten.measures,
             depends: rewritten.depends,
+            aggregates: rewritten.aggregates,
+            uses: rewritten.uses,
             truncated,
         };
         Ok((schema, Raw { header, batches }))

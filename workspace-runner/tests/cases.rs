@@ -105,8 +105,8 @@ fn check_facts(expected: &str, facts: &Facts, index: &PersonIndex) -> Result<(),
             "negative" => facts.negative.to_string(),
             "unowned" => facts.unowned_rows.to_string(),
             "total" => facts.total.to_string(),
-            "top1" => facts.top1.to_string(),
-            "top2" => facts.top2.to_string(),
+            "top1" => facts.top1().to_string(),
+            "top2" => facts.top2().to_string(),
             "distinct" => facts.distinct_values.to_string(),
             "set" => facts
                 .bitmap()

@@ -5,14 +5,22 @@
 //! Per cell it keeps each person's contribution (the number of their non-missing values for
 //! counts, the sum of their values otherwise), so that a person's many rows add up to one
 //! contribution; and counts of missing and negative values, the smallest and largest value.
+//! Persons are held by their index in the extract ([`super::persons`]).
 //!
-//! Persons are held by their index in the extract ([`super::persons`]), as a list of
-//! (person, contribution) entries kept in person order. Extracts are sorted by pseudonym, so
-//! rows reach each cell in person order: a row adds to the cell's last entry or appends a new
-//! one, without hashing. Partial states from parallel parts of the scan are sorted lists,
-//! merged in one pass. Rows out of order (after a join that reorders) are appended all the
-//! same, and the list is sorted and its repeats added up before it is read, or when it has
-//! doubled since it was last put in order.
+//! Two ways of keeping contributions, chosen by the rewrite:
+//!
+//! - [`Mode::Streaming`], when rows reach the aggregate in person order (extracts are sorted
+//!   by pseudonym, and filters and projections keep the order). A cell's person is complete
+//!   when the next person's row reaches it: their contribution is folded at once into the
+//!   cell's totals and top contributions, and only their index is kept, for the person set.
+//!   The first and last persons of each part of a parallel scan stay open, since their rows
+//!   may continue in the neighbouring part; partial states carry them with the completed set
+//!   as a bitmap, and merging checks that no completed person appears in another part. A row
+//!   out of order, or a completed person seen twice, is an error ([`OUT_OF_ORDER`]) on which
+//!   the engine runs the query again in the other mode.
+//! - [`Mode::Entries`], for any order: a list of (person, contribution) entries per cell, in
+//!   person order when the rows come so (a row adds to the last entry or appends one), sorted
+//!   and added up when read, or when the list has doubled since it was last put in order.
 
 use super::persons::{NO_PERSON, PersonIndex};
 use arrow::array::{Array, ArrayRef, AsArray, BinaryArray, BooleanArray, Float64Array};
@@ -25,6 +33,9 @@ use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, EmitTo, GroupsAccu
 use roaring::RoaringBitmap;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+
+/// The error of a streaming cell whose rows were not in person order.
+pub const OUT_OF_ORDER: &str = "tre evidence: rows out of person order";
 
 /// What a person's contribution to a cell is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,6 +54,15 @@ impl Kind {
             Kind::Sum => "tre_evidence_sum",
         }
     }
+}
+
+/// How a cell keeps its persons' contributions (see the module's documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Rows come in person order: contributions are folded as each person completes.
+    Streaming,
+    /// Rows come in any order: every contribution is kept until the cell is read.
+    Entries,
 }
 
 /// The person index a function reads persons through; functions are equal when they share it.
@@ -67,14 +87,15 @@ impl std::hash::Hash for Index {
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct CellEvidence {
     kind: Kind,
+    mode: Mode,
     index: Index,
     signature: Signature,
 }
 
 impl CellEvidence {
-    /// The function for `kind`, reading persons through `index`.
-    pub fn new(kind: Kind, index: Arc<PersonIndex>) -> Self {
-        CellEvidence { kind, index: Index(index), signature: Signature::any(2, Volatility::Immutable) }
+    /// The function for `kind`, keeping contributions by `mode`, reading persons through `index`.
+    pub fn new(kind: Kind, mode: Mode, index: Arc<PersonIndex>) -> Self {
+        CellEvidence { kind, mode, index: Index(index), signature: Signature::any(2, Volatility::Immutable) }
     }
 
     fn feed(&self) -> Feed {
@@ -96,7 +117,10 @@ impl AggregateUDFImpl for CellEvidence {
     }
 
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(Single { feed: self.feed(), cell: Tracker::new() }))
+        Ok(match self.mode {
+            Mode::Streaming => Box::new(Single { feed: self.feed(), cell: Stream::default() }),
+            Mode::Entries => Box::new(Single { feed: self.feed(), cell: Entries::default() }),
+        })
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
@@ -108,7 +132,10 @@ impl AggregateUDFImpl for CellEvidence {
     }
 
     fn create_groups_accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(Trackers { feed: self.feed(), cells: Vec::new(), bytes: 0 }))
+        Ok(match self.mode {
+            Mode::Streaming => Box::new(Trackers::<Stream> { feed: self.feed(), cells: Vec::new(), bytes: 0 }),
+            Mode::Entries => Box::new(Trackers::<Entries> { feed: self.feed(), cells: Vec::new(), bytes: 0 }),
+        })
     }
 }
 
@@ -160,25 +187,41 @@ fn skipped(filter: Option<&BooleanArray>, i: usize) -> bool {
     filter.is_some_and(|f| !f.is_valid(i) || !f.value(i))
 }
 
-/// The trackers of every group of an aggregate, fed a batch at a time (DataFusion's fast
-/// path for many groups).
+/// What a cell's evidence keeps, either way.
+trait Cell: Default + std::fmt::Debug + Send + Sync + 'static {
+    /// One row: its person's index ([`NO_PERSON`] if unknown) and its value (if not
+    /// missing). Returns the bytes the cell grew by.
+    fn add(&mut self, person: u32, value: Option<f64>, count: bool) -> usize;
+    /// Bytes held outside the struct.
+    fn heap(&self) -> usize;
+    /// The state between partial and final aggregation.
+    fn encode(&mut self) -> Result<Vec<u8>>;
+    /// Adds an encoded state.
+    fn merge(&mut self, bytes: &[u8]) -> Result<()>;
+    /// The cell's facts.
+    fn facts(&mut self) -> Result<Facts>;
+}
+
+/// The cells of every group of an aggregate, fed a batch at a time (DataFusion's fast path
+/// for many groups).
 #[derive(Debug)]
-struct Trackers {
+struct Trackers<C> {
     feed: Feed,
-    cells: Vec<Tracker>,
-    /// Bytes held by the cells' entry lists, kept as they grow (size() must not walk the cells).
+    cells: Vec<C>,
+    /// Bytes held by the cells outside their structs, kept as they grow (size() must not
+    /// walk the cells).
     bytes: usize,
 }
 
-impl Trackers {
-    fn take(&mut self, emit_to: EmitTo) -> Vec<Tracker> {
+impl<C: Cell> Trackers<C> {
+    fn take(&mut self, emit_to: EmitTo) -> Vec<C> {
         let taken = emit_to.take_needed(&mut self.cells);
-        self.bytes = self.cells.iter().map(Tracker::heap).sum();
+        self.bytes = self.cells.iter().map(C::heap).sum();
         taken
     }
 }
 
-impl GroupsAccumulator for Trackers {
+impl<C: Cell> GroupsAccumulator for Trackers<C> {
     fn update_batch(
         &mut self,
         values: &[ArrayRef],
@@ -186,7 +229,7 @@ impl GroupsAccumulator for Trackers {
         opt_filter: Option<&BooleanArray>,
         total_num_groups: usize,
     ) -> Result<()> {
-        self.cells.resize_with(total_num_groups, Tracker::new);
+        self.cells.resize_with(total_num_groups, C::default);
         let v = self.feed.read(values)?;
         let count = self.feed.count;
         for (i, (g, p)) in group_indices.iter().zip(&self.feed.persons).enumerate() {
@@ -202,18 +245,19 @@ impl GroupsAccumulator for Trackers {
         let mut cells = self.take(emit_to);
         let mut out = Vec::with_capacity(cells.len());
         for c in &mut cells {
-            out.push(serde_json::to_vec(&c.facts()).map_err(|e| DataFusionError::Internal(e.to_string()))?);
+            out.push(c.facts()?.to_bytes());
         }
         Ok(Arc::new(BinaryArray::from_iter_values(out)))
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
         let mut cells = self.take(emit_to);
-        Ok(vec![Arc::new(BinaryArray::from_iter_values(cells.iter_mut().map(|c| c.encode())))])
+        let states = cells.iter_mut().map(|c| c.encode()).collect::<Result<Vec<_>>>()?;
+        Ok(vec![Arc::new(BinaryArray::from_iter_values(states))])
     }
 
     fn merge_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total_num_groups: usize) -> Result<()> {
-        self.cells.resize_with(total_num_groups, Tracker::new);
+        self.cells.resize_with(total_num_groups, C::default);
         let states = values[0].as_binary::<i32>();
         for (i, g) in group_indices.iter().enumerate() {
             if states.is_null(i) {
@@ -222,7 +266,7 @@ impl GroupsAccumulator for Trackers {
             let cell = &mut self.cells[*g];
             let before = cell.heap();
             cell.merge(states.value(i))?;
-            self.bytes = self.bytes + cell.heap() - before;
+            self.bytes = (self.bytes + cell.heap()).saturating_sub(before);
         }
         Ok(())
     }
@@ -231,19 +275,21 @@ impl GroupsAccumulator for Trackers {
         // Each row its own state (when partial aggregation does not pay, DataFusion skips it).
         let mut feed = Feed { count: self.feed.count, index: self.feed.index.clone(), hint: 0, persons: Vec::new() };
         let v = feed.read(values)?;
-        let states = (0..feed.persons.len()).map(|i| {
-            let mut t = Tracker::new();
-            if !skipped(opt_filter, i) {
-                t.add(feed.persons[i], v.get(i), feed.count);
-            }
-            t.encode()
-        });
+        let states = (0..feed.persons.len())
+            .map(|i| {
+                let mut t = C::default();
+                if !skipped(opt_filter, i) {
+                    t.add(feed.persons[i], v.get(i), feed.count);
+                }
+                t.encode()
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(vec![Arc::new(BinaryArray::from_iter_values(states))])
     }
 
     fn size(&self) -> usize {
         std::mem::size_of::<Self>()
-            + self.cells.capacity() * std::mem::size_of::<Tracker>()
+            + self.cells.capacity() * std::mem::size_of::<C>()
             + self.bytes
             + self.feed.persons.capacity() * 4
     }
@@ -271,10 +317,9 @@ pub struct Facts {
     pub total: f64,
     /// Σ of the absolute contributions.
     pub total_abs: f64,
-    /// The largest absolute contribution of one person.
-    pub top1: f64,
-    /// The second largest.
-    pub top2: f64,
+    /// The largest absolute contributions of single persons, largest first: up to
+    /// [`TOP_CONTRIBUTIONS`] (the N-K rule's N can be set up to that).
+    pub top: Vec<f64>,
     /// Distinct values: 0, 1, or 2 meaning "more than one".
     pub distinct_values: u8,
     /// The person set: a serialized Roaring bitmap of the persons' indices in the extract's
@@ -297,7 +342,62 @@ mod base64_bytes {
     }
 }
 
+/// How many of the largest contributions a cell's facts keep.
+pub const TOP_CONTRIBUTIONS: usize = 10;
+
 impl Facts {
+    /// The largest contribution of one person (0 without persons).
+    pub fn top1(&self) -> f64 {
+        self.top.first().copied().unwrap_or(0.0)
+    }
+
+    /// The second largest (0 with fewer than two persons).
+    pub fn top2(&self) -> f64 {
+        self.top.get(1).copied().unwrap_or(0.0)
+    }
+
+    /// The compact form the engine's evidence columns carry: the counts, the totals, the
+    /// top contributions, then the person set's bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(96 + self.top.len() * 8 + self.persons_bitmap.len());
+        let counts = [self.persons, self.persons_with_value, self.rows, self.values, self.missing, self.negative];
+        for n in counts.into_iter().chain([self.unowned_rows, self.distinct_values as u64, self.top.len() as u64]) {
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+        for f in [self.total, self.total_abs].iter().chain(&self.top) {
+            out.extend_from_slice(&f.to_le_bytes());
+        }
+        out.extend_from_slice(&self.persons_bitmap);
+        out
+    }
+
+    /// Reads [`Facts::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Option<Facts> {
+        let mut r = Reader(bytes);
+        let mut n = || r.u64().ok();
+        let (persons, persons_with_value, rows, values, missing, negative) = (n()?, n()?, n()?, n()?, n()?, n()?);
+        let (unowned_rows, distinct_values, len) = (n()?, n()?, n()? as usize);
+        let (total, total_abs) = (r.f64().ok()?, r.f64().ok()?);
+        if len > TOP_CONTRIBUTIONS {
+            return None;
+        }
+        let top = (0..len).map(|_| r.f64().ok()).collect::<Option<Vec<f64>>>()?;
+        Some(Facts {
+            persons,
+            persons_with_value,
+            rows,
+            values,
+            missing,
+            negative,
+            unowned_rows,
+            total,
+            total_abs,
+            top,
+            distinct_values: u8::try_from(distinct_values).ok()?,
+            persons_bitmap: r.0.to_vec(),
+        })
+    }
+
     /// The person set, as indices in the extract's person index.
     pub fn bitmap(&self) -> Option<RoaringBitmap> {
         RoaringBitmap::deserialize_from(self.persons_bitmap.as_slice()).ok()
@@ -315,95 +415,493 @@ struct Entry {
     amount: f64,
 }
 
+const NO_ENTRY: Entry = Entry { person: NO_PERSON, values: 0, amount: 0.0 };
 const ENTRY_BYTES: usize = 16;
-/// Header of an encoded state: missing, negative, unowned rows, unowned values, unowned
-/// amount, smallest and largest value.
-const HEADER_BYTES: usize = 7 * 8;
 
-/// The running evidence of one cell.
-#[derive(Debug)]
-struct Tracker {
-    /// Contributions; in person order, each person once, when `tidy`.
-    entries: Vec<Entry>,
-    tidy: bool,
-    /// Length of `entries` when last put in order.
-    tidy_len: usize,
-    missing: u64,
-    negative: u64,
-    unowned_rows: u64,
-    unowned_values: u64,
-    unowned_amount: f64,
+fn damaged() -> DataFusionError {
+    DataFusionError::Internal("an evidence state is damaged".into())
+}
+
+fn out_of_order() -> DataFusionError {
+    DataFusionError::Execution(OUT_OF_ORDER.into())
+}
+
+/// Reads little-endian fields off the front of a state.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        if self.0.len() < n {
+            return Err(damaged());
+        }
+        let (head, tail) = self.0.split_at(n);
+        self.0 = tail;
+        Ok(head)
+    }
+
+    fn u64(&mut self) -> Result<u64> {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(self.take(8)?);
+        Ok(u64::from_le_bytes(w))
+    }
+
+    fn f64(&mut self) -> Result<f64> {
+        Ok(f64::from_bits(self.u64()?))
+    }
+
+    /// `n` entries.
+    fn entries(&mut self, n: usize) -> Result<impl Iterator<Item = Entry> + 'a> {
+        let bytes = self.take(n.checked_mul(ENTRY_BYTES).ok_or_else(damaged)?)?;
+        Ok(bytes.chunks_exact(ENTRY_BYTES).map(|c| {
+            let (mut p, mut v, mut a) = ([0u8; 4], [0u8; 4], [0u8; 8]);
+            p.copy_from_slice(&c[0..4]);
+            v.copy_from_slice(&c[4..8]);
+            a.copy_from_slice(&c[8..16]);
+            Entry { person: u32::from_le_bytes(p), values: u32::from_le_bytes(v), amount: f64::from_le_bytes(a) }
+        }))
+    }
+}
+
+fn put_entry(out: &mut Vec<u8>, e: &Entry) {
+    out.extend_from_slice(&e.person.to_le_bytes());
+    out.extend_from_slice(&e.values.to_le_bytes());
+    out.extend_from_slice(&e.amount.to_le_bytes());
+}
+
+/// What a cell counts of its values, beside its persons' contributions.
+#[derive(Debug, Clone, Copy)]
+struct Counts {
     /// Smallest and largest value (infinite while there is none).
     min: f64,
     max: f64,
+    missing: u64,
+    negative: u64,
 }
 
-impl Tracker {
-    fn new() -> Self {
-        Tracker {
-            entries: Vec::new(),
-            tidy: true,
-            tidy_len: 0,
-            missing: 0,
-            negative: 0,
-            unowned_rows: 0,
-            unowned_values: 0,
-            unowned_amount: 0.0,
-            min: f64::INFINITY,
-            max: f64::NEG_INFINITY,
-        }
+impl Default for Counts {
+    fn default() -> Self {
+        Counts { min: f64::INFINITY, max: f64::NEG_INFINITY, missing: 0, negative: 0 }
     }
+}
 
-    /// Bytes held outside the struct.
-    fn heap(&self) -> usize {
-        self.entries.capacity() * ENTRY_BYTES
-    }
-
-    /// One row: its person's index ([`NO_PERSON`] if unknown) and its value (if not missing).
-    /// Returns the bytes the cell grew by.
+impl Counts {
+    /// Counts a row's value; returns its contribution and whether it is a value.
     #[inline]
-    fn add(&mut self, person: u32, value: Option<f64>, count: bool) -> usize {
-        let (amount, values) = match value {
+    fn value(&mut self, value: Option<f64>, count: bool) -> (f64, u32) {
+        match value {
             None => {
                 self.missing += 1;
                 (0.0, 0)
             }
             Some(v) => {
-                self.negative += (v < 0.0) as u64;
+                if v < 0.0 {
+                    self.negative += 1;
+                }
                 self.min = self.min.min(v);
                 self.max = self.max.max(v);
                 (if count { 1.0 } else { v }, 1)
             }
-        };
-        if person == NO_PERSON {
-            self.unowned_rows += 1;
-            self.unowned_amount += amount;
-            self.unowned_values += values as u64;
-            return 0;
         }
-        match self.entries.last_mut() {
-            Some(e) if e.person == person => {
-                e.amount += amount;
-                e.values += values;
-                0
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        for n in [self.missing, self.negative] {
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+        for f in [self.min, self.max] {
+            out.extend_from_slice(&f.to_le_bytes());
+        }
+    }
+
+    fn merge(&mut self, r: &mut Reader<'_>) -> Result<()> {
+        self.missing += r.u64()?;
+        self.negative += r.u64()?;
+        self.min = self.min.min(r.f64()?);
+        self.max = self.max.max(r.f64()?);
+        Ok(())
+    }
+
+    fn distinct_values(&self) -> u8 {
+        match self.min.partial_cmp(&self.max) {
+            Some(std::cmp::Ordering::Equal) => 1,
+            Some(std::cmp::Ordering::Less) => 2,
+            _ => 0,
+        }
+    }
+}
+
+/// Rows whose person is unknown.
+#[derive(Debug, Clone, Copy, Default)]
+struct Unowned {
+    rows: u64,
+    values: u64,
+    amount: f64,
+}
+
+impl Unowned {
+    fn add(&mut self, amount: f64, values: u32) {
+        self.rows += 1;
+        self.amount += amount;
+        self.values += values as u64;
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        for n in [self.rows, self.values] {
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+        out.extend_from_slice(&self.amount.to_le_bytes());
+    }
+
+    fn merge(&mut self, r: &mut Reader<'_>) -> Result<()> {
+        self.rows += r.u64()?;
+        self.values += r.u64()?;
+        self.amount += r.f64()?;
+        Ok(())
+    }
+}
+
+/// The largest absolute contributions, largest first.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Top {
+    values: [f64; TOP_CONTRIBUTIONS],
+    len: usize,
+}
+
+impl Top {
+    fn offer(&mut self, a: f64) {
+        if self.len == TOP_CONTRIBUTIONS && a <= self.values[TOP_CONTRIBUTIONS - 1] {
+            return;
+        }
+        let at = self.values[..self.len].partition_point(|t| *t >= a);
+        let end = self.len.min(TOP_CONTRIBUTIONS - 1);
+        self.values.copy_within(at..end, at + 1);
+        self.values[at] = a;
+        self.len = (self.len + 1).min(TOP_CONTRIBUTIONS);
+    }
+
+    /// What a contribution must exceed to enter.
+    fn floor(&self) -> f64 {
+        if self.len == TOP_CONTRIBUTIONS { self.values[TOP_CONTRIBUTIONS - 1] } else { -1.0 }
+    }
+
+    fn list(&self) -> Vec<f64> {
+        self.values[..self.len].to_vec()
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&(self.len as u64).to_le_bytes());
+        for f in &self.values {
+            out.extend_from_slice(&f.to_le_bytes());
+        }
+    }
+
+    fn merge(&mut self, r: &mut Reader<'_>) -> Result<()> {
+        let len = r.u64()? as usize;
+        if len > TOP_CONTRIBUTIONS {
+            return Err(damaged());
+        }
+        for i in 0..TOP_CONTRIBUTIONS {
+            let v = r.f64()?;
+            if i < len {
+                self.offer(v);
             }
-            last => {
-                if last.is_some_and(|e| e.person > person) {
-                    self.tidy = false;
-                }
-                let before = self.heap();
-                self.entries.push(Entry { person, values, amount });
-                if !self.tidy && self.entries.len() >= 2 * self.tidy_len + 64 {
-                    self.put_in_order();
-                }
-                self.heap() - before
+        }
+        Ok(())
+    }
+}
+
+/// Sums over completed persons' contributions.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Sums {
+    /// Persons with a value.
+    with_value: u64,
+    values: u64,
+    total: f64,
+    total_abs: f64,
+}
+
+impl Sums {
+    #[inline]
+    fn fold(&mut self, e: &Entry) {
+        self.with_value += (e.values > 0) as u64;
+        self.values += e.values as u64;
+        self.total += e.amount;
+        self.total_abs += e.amount.abs();
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        for n in [self.with_value, self.values] {
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+        for f in [self.total, self.total_abs] {
+            out.extend_from_slice(&f.to_le_bytes());
+        }
+    }
+
+    fn merge(&mut self, r: &mut Reader<'_>) -> Result<()> {
+        self.with_value += r.u64()?;
+        self.values += r.u64()?;
+        self.total += r.f64()?;
+        self.total_abs += r.f64()?;
+        Ok(())
+    }
+}
+
+/// A cell's facts from its parts; `bitmap` is its person set.
+fn facts_of(sums: &Sums, top: &Top, counts: &Counts, unowned: &Unowned, bitmap: &RoaringBitmap) -> Facts {
+    let mut bytes = Vec::with_capacity(bitmap.serialized_size());
+    let _ = bitmap.serialize_into(&mut bytes);
+    let values = sums.values + unowned.values;
+    Facts {
+        persons: bitmap.len(),
+        persons_with_value: sums.with_value,
+        rows: values + counts.missing,
+        values,
+        missing: counts.missing,
+        negative: counts.negative,
+        unowned_rows: unowned.rows,
+        total: sums.total + unowned.amount,
+        total_abs: sums.total_abs + unowned.amount.abs(),
+        top: top.list(),
+        distinct_values: counts.distinct_values(),
+        persons_bitmap: bytes,
+    }
+}
+
+/// A cell whose rows come in person order (see the module's documentation). What every row
+/// touches comes first, within 128 bytes (two cache lines): with thousands of cells, each
+/// row's cell is a cache miss, and each line more costs another.
+#[derive(Debug)]
+#[repr(C, align(128))]
+struct Stream {
+    /// The entry of the person of the last row ([`NO_PERSON`] before any).
+    current: Entry,
+    /// Completed persons not yet in `completed`: written in a line the row has loaded
+    /// anyway, they go to the list three at a time (a store to the list's end misses too).
+    pending: [u32; 3],
+    pending_len: u32,
+    /// Completed persons, ascending.
+    completed: Vec<u32>,
+    counts: Counts,
+    sums: Sums,
+    /// What a completed contribution must exceed to enter `top`.
+    floor: f64,
+    top: Top,
+    unowned: Unowned,
+    /// The cell's first person, kept open: their rows may continue in the previous part.
+    first: Entry,
+    /// A row came out of person order.
+    disordered: bool,
+    /// From merged states: completed persons, and open entries in person order.
+    merged: RoaringBitmap,
+    open: Vec<Entry>,
+}
+
+impl Default for Stream {
+    fn default() -> Self {
+        Stream {
+            current: NO_ENTRY,
+            pending: [0; 3],
+            pending_len: 0,
+            completed: Vec::new(),
+            counts: Counts::default(),
+            sums: Sums::default(),
+            floor: -1.0,
+            top: Top::default(),
+            unowned: Unowned::default(),
+            first: NO_ENTRY,
+            disordered: false,
+            merged: RoaringBitmap::new(),
+            open: Vec::new(),
+        }
+    }
+}
+
+impl Default for Entry {
+    fn default() -> Self {
+        NO_ENTRY
+    }
+}
+
+impl Stream {
+    /// Every completed person in `merged`, and the open entries (first and current) in `open`.
+    fn gather(&mut self) {
+        self.completed.extend_from_slice(&self.pending[..self.pending_len as usize]);
+        self.pending_len = 0;
+        if !self.completed.is_empty() {
+            let done = RoaringBitmap::from_sorted_iter(self.completed.drain(..)).unwrap_or_default();
+            self.merged |= done;
+            self.completed = Vec::new();
+        }
+        for e in [std::mem::take(&mut self.first), std::mem::take(&mut self.current)] {
+            if e.person != NO_PERSON {
+                add_entry(&mut self.open, e);
             }
         }
     }
 
-    /// Sorts the entries by person and adds up each person's (a stable sort: the same rows
-    /// give the same sums).
+    #[inline]
+    fn complete(&mut self, e: &Entry) {
+        self.sums.fold(e);
+        let a = e.amount.abs();
+        if a > self.floor {
+            self.top.offer(a);
+            self.floor = self.top.floor();
+        }
+    }
+}
+
+/// Adds `e` to entries in person order.
+fn add_entry(entries: &mut Vec<Entry>, e: Entry) {
+    match entries.binary_search_by_key(&e.person, |x| x.person) {
+        Ok(i) => {
+            entries[i].amount += e.amount;
+            entries[i].values += e.values;
+        }
+        Err(i) => entries.insert(i, e),
+    }
+}
+
+impl Cell for Stream {
+    #[inline]
+    fn add(&mut self, person: u32, value: Option<f64>, count: bool) -> usize {
+        let (amount, values) = self.counts.value(value, count);
+        if person == NO_PERSON {
+            self.unowned.add(amount, values);
+            return 0;
+        }
+        if self.current.person == person {
+            self.current.amount += amount;
+            self.current.values += values;
+            return 0;
+        }
+        let previous = std::mem::replace(&mut self.current, Entry { person, values, amount });
+        if previous.person == NO_PERSON {
+            return 0;
+        }
+        if previous.person > person {
+            self.disordered = true;
+        }
+        if self.first.person == NO_PERSON {
+            self.first = previous;
+            return 0;
+        }
+        self.complete(&previous);
+        self.pending[self.pending_len as usize] = previous.person;
+        self.pending_len += 1;
+        if self.pending_len < 3 {
+            return 0;
+        }
+        self.pending_len = 0;
+        let before = self.completed.capacity();
+        self.completed.extend_from_slice(&self.pending);
+        (self.completed.capacity() - before) * 4
+    }
+
+    fn heap(&self) -> usize {
+        self.completed.capacity() * 4 + self.merged.serialized_size() + self.open.capacity() * ENTRY_BYTES
+    }
+
+    /// Counts, sums and top contributions of the completed persons, the open entries, then
+    /// the completed persons' bitmap.
+    fn encode(&mut self) -> Result<Vec<u8>> {
+        if self.disordered {
+            return Err(out_of_order());
+        }
+        self.gather();
+        let mut out = Vec::with_capacity(256 + self.open.len() * ENTRY_BYTES + self.merged.serialized_size());
+        self.counts.encode(&mut out);
+        self.unowned.encode(&mut out);
+        self.sums.encode(&mut out);
+        self.top.encode(&mut out);
+        out.extend_from_slice(&(self.open.len() as u64).to_le_bytes());
+        for e in &self.open {
+            put_entry(&mut out, e);
+        }
+        self.merged.serialize_into(&mut out).map_err(|e| DataFusionError::Internal(e.to_string()))?;
+        Ok(out)
+    }
+
+    fn merge(&mut self, bytes: &[u8]) -> Result<()> {
+        if self.disordered {
+            return Err(out_of_order());
+        }
+        self.gather();
+        let mut r = Reader(bytes);
+        self.counts.merge(&mut r)?;
+        self.unowned.merge(&mut r)?;
+        self.sums.merge(&mut r)?;
+        self.top.merge(&mut r)?;
+        self.floor = self.top.floor();
+        let n = r.u64()? as usize;
+        let open: Vec<Entry> = r.entries(n)?.collect();
+        let done = RoaringBitmap::deserialize_from(r.0).map_err(|_| damaged())?;
+        // A person completed in one part may not appear in another at all.
+        if !done.is_disjoint(&self.merged)
+            || open.iter().any(|e| self.merged.contains(e.person))
+            || self.open.iter().any(|e| done.contains(e.person))
+        {
+            return Err(out_of_order());
+        }
+        self.merged |= done;
+        for e in open {
+            add_entry(&mut self.open, e);
+        }
+        Ok(())
+    }
+
+    fn facts(&mut self) -> Result<Facts> {
+        if self.disordered {
+            return Err(out_of_order());
+        }
+        self.gather();
+        for e in std::mem::take(&mut self.open) {
+            if !self.merged.insert(e.person) {
+                return Err(out_of_order());
+            }
+            self.complete(&e);
+        }
+        Ok(facts_of(&self.sums, &self.top, &self.counts, &self.unowned, &self.merged))
+    }
+}
+
+/// A cell whose rows come in any order (see the module's documentation).
+#[derive(Debug)]
+#[repr(C, align(64))]
+struct Entries {
+    /// The entry of the person of the last row ([`NO_PERSON`] before any).
+    current: Entry,
+    counts: Counts,
+    /// Earlier persons' contributions; with `current`, in person order, each person once,
+    /// when `tidy`.
+    entries: Vec<Entry>,
+    unowned: Unowned,
+    tidy: bool,
+    /// Length of `entries` when last put in order.
+    tidy_len: usize,
+}
+
+impl Default for Entries {
+    fn default() -> Self {
+        Entries {
+            current: NO_ENTRY,
+            counts: Counts::default(),
+            entries: Vec::new(),
+            unowned: Unowned::default(),
+            tidy: true,
+            tidy_len: 0,
+        }
+    }
+}
+
+impl Entries {
+    /// Moves the current person's entry to the list, sorts it by person and adds up each
+    /// person's entries (a stable sort: the same rows give the same sums).
     fn put_in_order(&mut self) {
+        if self.current.person != NO_PERSON {
+            let current = std::mem::take(&mut self.current);
+            self.push(current);
+        }
         if !self.tidy {
             self.entries.sort_by_key(|e| e.person);
             self.entries.dedup_by(|later, kept| {
@@ -418,128 +916,94 @@ impl Tracker {
         }
         self.tidy_len = self.entries.len();
     }
+}
 
-    fn facts(&mut self) -> Facts {
-        self.put_in_order();
-        let (mut top1, mut top2, mut total, mut total_abs, mut with_value, mut values) =
-            (0.0f64, 0.0f64, 0.0, 0.0, 0u64, 0u64);
-        for e in &self.entries {
-            let a = e.amount.abs();
-            total += e.amount;
-            total_abs += a;
-            with_value += (e.values > 0) as u64;
-            values += e.values as u64;
-            if a > top1 {
-                top2 = top1;
-                top1 = a;
-            } else if a > top2 {
-                top2 = a;
-            }
+impl Entries {
+    /// Appends an entry; the list stays tidy only while each person is greater than the last.
+    fn push(&mut self, e: Entry) {
+        if self.entries.last().is_some_and(|last| last.person >= e.person) {
+            self.tidy = false;
         }
-        total += self.unowned_amount;
-        total_abs += self.unowned_amount.abs();
-        values += self.unowned_values;
-        let bitmap = RoaringBitmap::from_sorted_iter(self.entries.iter().map(|e| e.person)).unwrap_or_default();
-        let mut bytes = Vec::with_capacity(bitmap.serialized_size());
-        let _ = bitmap.serialize_into(&mut bytes);
-        Facts {
-            persons: self.entries.len() as u64,
-            persons_with_value: with_value,
-            rows: values + self.missing,
-            values,
-            missing: self.missing,
-            negative: self.negative,
-            unowned_rows: self.unowned_rows,
-            total,
-            total_abs,
-            top1,
-            top2,
-            distinct_values: match self.min.partial_cmp(&self.max) {
-                Some(std::cmp::Ordering::Equal) => 1,
-                Some(std::cmp::Ordering::Less) => 2,
-                _ => 0,
-            },
-            persons_bitmap: bytes,
+        self.entries.push(e);
+    }
+}
+
+impl Cell for Entries {
+    #[inline]
+    fn add(&mut self, person: u32, value: Option<f64>, count: bool) -> usize {
+        let (amount, values) = self.counts.value(value, count);
+        if person == NO_PERSON {
+            self.unowned.add(amount, values);
+            return 0;
         }
+        if self.current.person == person {
+            self.current.amount += amount;
+            self.current.values += values;
+            return 0;
+        }
+        let previous = std::mem::replace(&mut self.current, Entry { person, values, amount });
+        if previous.person == NO_PERSON {
+            return 0;
+        }
+        let before = self.heap();
+        self.push(previous);
+        if !self.tidy && self.entries.len() >= 2 * self.tidy_len + 64 {
+            self.put_in_order();
+        }
+        self.heap().saturating_sub(before)
     }
 
-    /// The state between partial and final aggregation: the header's little-endian fields,
-    /// then one (person, values, amount) entry per person, in person order.
-    fn encode(&mut self) -> Vec<u8> {
-        self.put_in_order();
-        let mut out = Vec::with_capacity(HEADER_BYTES + self.entries.len() * ENTRY_BYTES);
-        for n in [self.missing, self.negative, self.unowned_rows, self.unowned_values] {
-            out.extend_from_slice(&n.to_le_bytes());
-        }
-        for f in [self.unowned_amount, self.min, self.max] {
-            out.extend_from_slice(&f.to_le_bytes());
-        }
-        for e in &self.entries {
-            out.extend_from_slice(&e.person.to_le_bytes());
-            out.extend_from_slice(&e.values.to_le_bytes());
-            out.extend_from_slice(&e.amount.to_le_bytes());
-        }
-        out
+    fn heap(&self) -> usize {
+        self.entries.capacity() * ENTRY_BYTES
     }
 
-    /// Adds an encoded state: both lists are in person order, so they merge in one pass.
+    /// Counts, then one entry per person, in person order.
+    fn encode(&mut self) -> Result<Vec<u8>> {
+        self.put_in_order();
+        let mut out = Vec::with_capacity(64 + self.entries.len() * ENTRY_BYTES);
+        self.counts.encode(&mut out);
+        self.unowned.encode(&mut out);
+        for e in &self.entries {
+            put_entry(&mut out, e);
+        }
+        Ok(out)
+    }
+
+    /// Both lists are in person order, so they merge in one pass.
     fn merge(&mut self, bytes: &[u8]) -> Result<()> {
-        let broken = || DataFusionError::Internal("an evidence state is damaged".into());
-        if bytes.len() < HEADER_BYTES || !(bytes.len() - HEADER_BYTES).is_multiple_of(ENTRY_BYTES) {
-            return Err(broken());
+        let mut r = Reader(bytes);
+        self.counts.merge(&mut r)?;
+        self.unowned.merge(&mut r)?;
+        if !r.0.len().is_multiple_of(ENTRY_BYTES) {
+            return Err(damaged());
         }
-        let word = |i: usize| {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
-            w
-        };
-        self.missing += u64::from_le_bytes(word(0));
-        self.negative += u64::from_le_bytes(word(1));
-        self.unowned_rows += u64::from_le_bytes(word(2));
-        self.unowned_values += u64::from_le_bytes(word(3));
-        self.unowned_amount += f64::from_le_bytes(word(4));
-        self.min = self.min.min(f64::from_le_bytes(word(5)));
-        self.max = self.max.max(f64::from_le_bytes(word(6)));
-        let incoming = bytes[HEADER_BYTES..].chunks_exact(ENTRY_BYTES).map(|c| {
-            let mut p = [0u8; 4];
-            let mut v = [0u8; 4];
-            let mut a = [0u8; 8];
-            p.copy_from_slice(&c[0..4]);
-            v.copy_from_slice(&c[4..8]);
-            a.copy_from_slice(&c[8..16]);
-            Entry { person: u32::from_le_bytes(p), values: u32::from_le_bytes(v), amount: f64::from_le_bytes(a) }
-        });
+        let incoming: Vec<Entry> = r.entries(r.0.len() / ENTRY_BYTES)?.collect();
+        if incoming.windows(2).any(|w| w[0].person >= w[1].person) {
+            return Err(damaged());
+        }
         self.put_in_order();
-        let first = bytes.get(HEADER_BYTES..HEADER_BYTES + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-        match (self.entries.last(), first) {
+        match (self.entries.last(), incoming.first()) {
             (_, None) => {}
             // Usual case: the parts of a sorted scan follow each other.
-            (None, Some(_)) => self.entries.extend(incoming),
-            (Some(last), Some(first)) if last.person < first => self.entries.extend(incoming),
+            (None, Some(_)) => self.entries = incoming,
+            (Some(last), Some(first)) if last.person < first.person => self.entries.extend(incoming),
             _ => {
                 let mine = std::mem::take(&mut self.entries);
-                let mut merged = Vec::with_capacity(mine.len() + (bytes.len() - HEADER_BYTES) / ENTRY_BYTES);
-                let mut theirs = incoming.peekable();
-                let mut mine = mine.into_iter().peekable();
+                let mut merged = Vec::with_capacity(mine.len() + incoming.len());
+                let (mut a, mut b) = (mine.into_iter().peekable(), incoming.into_iter().peekable());
                 loop {
-                    let next = match (mine.peek(), theirs.peek()) {
-                        (Some(a), Some(b)) if a.person == b.person => {
-                            let (a, b) = (mine.next(), theirs.next());
-                            a.zip(b).map(|(a, b)| Entry {
-                                person: a.person,
-                                values: a.values + b.values,
-                                amount: a.amount + b.amount,
-                            })
-                        }
-                        (Some(a), Some(b)) if a.person < b.person => mine.next(),
-                        (Some(_), Some(_)) | (None, Some(_)) => theirs.next(),
-                        (Some(_), None) => mine.next(),
+                    let next = match (a.peek(), b.peek()) {
+                        (Some(x), Some(y)) if x.person == y.person => a.next().zip(b.next()).map(|(x, y)| Entry {
+                            person: x.person,
+                            values: x.values + y.values,
+                            amount: x.amount + y.amount,
+                        }),
+                        (Some(x), Some(y)) if x.person < y.person => a.next(),
+                        (_, Some(_)) => b.next(),
+                        (Some(_), None) => a.next(),
                         (None, None) => break,
                     };
                     merged.extend(next);
-                }
-                if merged.windows(2).any(|w| w[0].person >= w[1].person) {
-                    return Err(broken());
                 }
                 self.entries = merged;
             }
@@ -547,16 +1011,27 @@ impl Tracker {
         self.tidy_len = self.entries.len();
         Ok(())
     }
+
+    fn facts(&mut self) -> Result<Facts> {
+        self.put_in_order();
+        let (mut sums, mut top) = (Sums::default(), Top::default());
+        for e in &self.entries {
+            sums.fold(e);
+            top.offer(e.amount.abs());
+        }
+        let bitmap = RoaringBitmap::from_sorted_iter(self.entries.iter().map(|e| e.person)).unwrap_or_default();
+        Ok(facts_of(&sums, &top, &self.counts, &self.unowned, &bitmap))
+    }
 }
 
 /// The evidence of an aggregate without groups.
 #[derive(Debug)]
-struct Single {
+struct Single<C> {
     feed: Feed,
-    cell: Tracker,
+    cell: C,
 }
 
-impl Accumulator for Single {
+impl<C: Cell> Accumulator for Single<C> {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         let v = self.feed.read(values)?;
         for (i, p) in self.feed.persons.iter().enumerate() {
@@ -566,8 +1041,7 @@ impl Accumulator for Single {
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        let json = serde_json::to_vec(&self.cell.facts()).map_err(|e| DataFusionError::Internal(e.to_string()))?;
-        Ok(ScalarValue::Binary(Some(json)))
+        Ok(ScalarValue::Binary(Some(self.cell.facts()?.to_bytes())))
     }
 
     fn size(&self) -> usize {
@@ -575,7 +1049,7 @@ impl Accumulator for Single {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        Ok(vec![ScalarValue::Binary(Some(self.cell.encode()))])
+        Ok(vec![ScalarValue::Binary(Some(self.cell.encode()?))])
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
@@ -592,84 +1066,146 @@ mod tests {
     use super::*;
     use arrow::array::Int64Array;
 
+    type Rows = [(Option<i64>, Option<f64>)];
+
     fn index() -> Arc<PersonIndex> {
         Arc::new(PersonIndex::from_pseudonyms((0..100).collect()).unwrap())
     }
 
-    fn feed(t: &mut Single, rows: &[(Option<i64>, Option<f64>)]) {
+    fn feed<C: Cell>(t: &mut Single<C>, rows: &Rows) -> Result<()> {
         let persons: ArrayRef = Arc::new(rows.iter().map(|r| r.0).collect::<Int64Array>());
         let values: ArrayRef = Arc::new(rows.iter().map(|r| r.1).collect::<Float64Array>());
-        t.update_batch(&[persons, values]).unwrap();
+        t.update_batch(&[persons, values])
     }
 
-    fn single(kind: Kind) -> Single {
-        let f = CellEvidence::new(kind, index());
-        Single { feed: f.feed(), cell: Tracker::new() }
+    fn single<C: Cell>(kind: Kind) -> Single<C> {
+        Single { feed: CellEvidence::new(kind, Mode::Entries, index()).feed(), cell: C::default() }
     }
 
-    fn run(kind: Kind, rows: &[(Option<i64>, Option<f64>)]) -> Facts {
-        let mut t = single(kind);
-        feed(&mut t, rows);
+    fn run<C: Cell>(kind: Kind, rows: &Rows) -> Result<Facts> {
+        let mut t = single::<C>(kind);
+        feed(&mut t, rows)?;
         t.cell.facts()
+    }
+
+    /// The facts both ways, which must agree.
+    fn both(kind: Kind, rows: &Rows) -> Facts {
+        let a = run::<Entries>(kind, rows).unwrap();
+        let b = run::<Stream>(kind, rows).unwrap();
+        assert_eq!(a, b);
+        a
+    }
+
+    /// Partial states of `parts`, merged in `order`.
+    fn merged<C: Cell>(parts: &[&Rows], order: &[usize]) -> Result<Facts> {
+        let mut states = Vec::new();
+        for part in parts {
+            let mut t = single::<C>(Kind::Sum);
+            feed(&mut t, part)?;
+            states.push(t.cell.encode()?);
+        }
+        let mut cell = C::default();
+        for i in order {
+            cell.merge(&states[*i])?;
+        }
+        cell.facts()
     }
 
     #[test]
     fn a_persons_rows_add_up_to_one_contribution() {
         // Person 1 has 8,000 of 8,600 over eight claims; no single row dominates.
         let mut rows = vec![(Some(1), Some(1000.0)); 8];
-        rows.extend([(Some(2), Some(300.0)), (Some(3), Some(200.0)), (Some(2), Some(100.0)), (Some(4), None)]);
-        let f = run(Kind::Sum, &rows);
+        rows.extend([(Some(2), Some(300.0)), (Some(2), Some(100.0)), (Some(3), Some(200.0)), (Some(4), None)]);
+        let f = both(Kind::Sum, &rows);
         assert_eq!((f.persons, f.persons_with_value, f.rows, f.values, f.missing), (4, 3, 12, 11, 1));
-        assert_eq!((f.total, f.top1, f.top2), (8600.0, 8000.0, 400.0));
+        assert_eq!((f.total, f.top1(), f.top2()), (8600.0, 8000.0, 400.0));
+        assert_eq!(f.top, vec![8000.0, 400.0, 200.0, 0.0]);
         assert_eq!(f.distinct_values, 2);
         assert_eq!(f.bitmap().unwrap().iter().collect::<Vec<_>>(), vec![1, 2, 3, 4]);
-        let c = run(Kind::Count, &rows);
-        assert_eq!((c.total, c.top1, c.top2), (11.0, 8.0, 2.0));
+        let c = both(Kind::Count, &rows);
+        assert_eq!((c.total, c.top1(), c.top2()), (11.0, 8.0, 2.0));
     }
 
     #[test]
-    fn partial_states_merge_to_the_same_facts_in_any_order() {
+    fn the_top_contributions_are_the_largest_ten_in_order() {
+        let rows: Vec<(Option<i64>, Option<f64>)> = (0..40).map(|p| (Some(p), Some(((p * 37) % 41) as f64))).collect();
+        let f = both(Kind::Sum, &rows);
+        let mut all: Vec<f64> = rows.iter().map(|r| r.1.unwrap()).collect();
+        all.sort_by(|a, b| b.total_cmp(a));
+        assert_eq!(f.top, all[..TOP_CONTRIBUTIONS].to_vec());
+    }
+
+    #[test]
+    fn parts_of_a_sorted_scan_merge_in_any_order_both_ways() {
         let rows: Vec<(Option<i64>, Option<f64>)> =
-            (0..100).map(|i| (Some(i % 7), if i % 11 == 0 { None } else { Some(i as f64 - 20.0) })).collect();
-        let whole = run(Kind::Sum, &rows);
+            (0..100).map(|i| (Some(i / 3), if i % 11 == 0 { None } else { Some(i as f64 - 20.0) })).collect();
+        let whole = both(Kind::Sum, &rows);
         assert_eq!(whole.negative, 18);
-        // Parts in rows' order, and the same parts merged last first.
-        let parts: Vec<Vec<u8>> = rows
-            .chunks(33)
-            .map(|part| {
-                let mut t = single(Kind::Sum);
-                feed(&mut t, part);
-                t.cell.encode()
-            })
-            .collect();
-        for order in [vec![0, 1, 2, 3], vec![3, 1, 0, 2]] {
-            let mut merged = Tracker::new();
-            for i in order {
-                merged.merge(&parts[i]).unwrap();
+        // Parts split inside a person's rows (33 is person 11's second row), as row groups may.
+        let parts: Vec<&Rows> = rows.chunks(34).collect();
+        for order in [[0, 1, 2], [2, 0, 1], [1, 2, 0]] {
+            for f in [merged::<Entries>(&parts, &order).unwrap(), merged::<Stream>(&parts, &order).unwrap()] {
+                assert_eq!((f.persons, f.rows, f.missing, f.negative), (whole.persons, 100, whole.missing, 18));
+                assert_eq!((&f.top, f.bitmap()), (&whole.top, whole.bitmap()));
+                assert!((f.total - whole.total).abs() < 1e-9);
             }
-            let f = merged.facts();
-            assert_eq!((f.persons, f.rows, f.missing, f.negative), (whole.persons, 100, whole.missing, 18));
-            assert_eq!((f.top1, f.top2, f.bitmap()), (whole.top1, whole.top2, whole.bitmap()));
-            assert!((f.total - whole.total).abs() < 1e-9);
         }
-        assert!(Tracker::new().merge(&[1, 2, 3]).is_err());
+        assert!(Entries::default().merge(&[1, 2, 3]).is_err());
+        assert!(Stream::default().merge(&[1, 2, 3]).is_err());
     }
 
     #[test]
-    fn sorted_and_shuffled_rows_give_the_same_facts() {
+    fn rows_out_of_order_are_kept_by_entries_and_refused_by_streams() {
         // 300 rows of 40 persons, in person order and then interleaved, as a join may leave them.
         let sorted: Vec<(Option<i64>, Option<f64>)> =
             (0..300).map(|i| (Some(i / 8 % 40), Some((i % 13) as f64))).collect();
         let mut shuffled = sorted.clone();
         shuffled.sort_by_key(|(p, v)| (v.map(|v| v as i64), *p));
-        let a = run(Kind::Sum, &sorted);
-        let b = run(Kind::Sum, &shuffled);
-        assert_eq!((a.persons, a.total, a.top1, a.top2, a.bitmap()), (b.persons, b.total, b.top1, b.top2, b.bitmap()));
+        let a = run::<Entries>(Kind::Sum, &sorted).unwrap();
+        let b = run::<Entries>(Kind::Sum, &shuffled).unwrap();
+        assert_eq!((a.persons, a.total, &a.top, a.bitmap()), (b.persons, b.total, &b.top, b.bitmap()));
+        let err = run::<Stream>(Kind::Sum, &shuffled).unwrap_err().to_string();
+        assert!(err.contains(OUT_OF_ORDER), "{err}");
+        // Parts that overlap (a completed person in both) are refused when merged.
+        let (x, y): (&Rows, &Rows) = (
+            &[(Some(1), Some(1.0)), (Some(2), Some(1.0)), (Some(3), Some(1.0))],
+            &[(Some(0), Some(1.0)), (Some(2), Some(1.0)), (Some(5), Some(1.0))],
+        );
+        assert!(merged::<Stream>(&[x, y], &[0, 1]).unwrap_err().to_string().contains(OUT_OF_ORDER));
+        assert_eq!(merged::<Entries>(&[x, y], &[0, 1]).unwrap().persons, 5);
+    }
+
+    #[test]
+    fn facts_travel_in_their_compact_form() {
+        let f = both(Kind::Sum, &[(Some(1), Some(2.5)), (Some(3), None), (None, Some(-1.0))]);
+        assert_eq!(Facts::from_bytes(&f.to_bytes()), Some(f.clone()));
+        assert_eq!(Facts::from_bytes(&f.to_bytes()[..20]), None);
+    }
+
+    #[test]
+    fn what_every_row_touches_fits_in_two_cache_lines() {
+        assert_eq!(std::mem::align_of::<Stream>(), 128);
+        assert!(std::mem::offset_of!(Stream, floor) + 8 <= 128);
+    }
+
+    #[test]
+    fn entries_stay_correct_across_their_own_tidying() {
+        // 65 persons in falling order: the list is put in order at the last of them. Then a
+        // person below everything seen, and two above: the list is out of order again.
+        let mut rows: Vec<(Option<i64>, Option<f64>)> = (0..65).rev().map(|p| (Some(p + 20), Some(1.0))).collect();
+        rows.extend([(Some(3), Some(1.0)), (Some(95), Some(1.0)), (Some(96), Some(1.0))]);
+        let mut t = single::<Entries>(Kind::Count);
+        feed(&mut t, &rows).unwrap();
+        let state = t.cell.encode().unwrap();
+        let mut merged = Entries::default();
+        merged.merge(&state).unwrap();
+        let f = merged.facts().unwrap();
+        assert_eq!((f.persons, f.rows, f.top1()), (68, 68, 1.0));
     }
 
     #[test]
     fn rows_without_a_person_are_counted_apart() {
-        let f = run(Kind::Count, &[(None, Some(1.0)), (Some(5), Some(2.0))]);
+        let f = both(Kind::Count, &[(None, Some(1.0)), (Some(5), Some(2.0))]);
         assert_eq!((f.persons, f.unowned_rows, f.total, f.rows), (1, 1, 2.0, 2));
     }
 }

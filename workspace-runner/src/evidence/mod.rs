@@ -5,6 +5,6 @@ pub mod cell;
 pub mod persons;
 pub mod rewrite;
 
-pub use cell::Facts;
+pub use cell::{Facts, Mode};
 pub use persons::PersonIndex;
-pub use rewrite::{Lineage, Measure, PersonTables, Rewritten, rewrite};
+pub use rewrite::{Aggregated, Lineage, Measure, PersonTables, Rewritten, rewrite};

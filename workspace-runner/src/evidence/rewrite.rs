@@ -18,7 +18,7 @@
 //! The rewrite runs on the plan as the SQL planner made it, before the optimizer, so that the
 //! optimizer treats the evidence like any other aggregate (column pruning, push-downs).
 
-use super::cell::{CellEvidence, Kind};
+use super::cell::{CellEvidence, Kind, Mode};
 use super::persons::PersonIndex;
 use datafusion::common::{Column, DFSchema, JoinType, Result as DfResult};
 use datafusion::logical_expr::expr::AggregateFunction;
@@ -88,6 +88,20 @@ pub struct Measure {
     pub functions: Vec<String>,
     /// Whether any of them was DISTINCT.
     pub distinct: bool,
+    /// Whether they aggregate the person column itself (COUNT(DISTINCT person) counts persons).
+    #[serde(default)]
+    pub of_person: bool,
+}
+
+/// One of the query's aggregates: its function and the measure whose evidence it has.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Aggregated {
+    /// The function (count, sum, avg, min, ...).
+    pub function: String,
+    /// Whether it was DISTINCT.
+    pub distinct: bool,
+    /// Its measure (index into `measures`).
+    pub measure: usize,
 }
 
 /// The rewritten plan and how to read its result.
@@ -103,6 +117,12 @@ pub struct Rewritten {
     pub measures: Vec<Measure>,
     /// For each visible column, the aggregates (indices into `measures`) it is computed from.
     pub depends: Vec<Vec<usize>>,
+    /// The query's aggregates, in the order of its SELECT.
+    pub aggregates: Vec<Aggregated>,
+    /// For each visible column, the aggregates (indices into `aggregates`) it is computed from.
+    pub uses: Vec<Vec<usize>>,
+    /// How the evidence keeps contributions.
+    pub mode: Mode,
 }
 
 /// A plan that carries `__tre_person` as its last column (when `person`), and which of its
@@ -114,6 +134,8 @@ struct Traced {
     /// Columns equal to the person (the person column, renamed or not): only these can
     /// match persons in a join or make a group or window one person's.
     same: BTreeSet<usize>,
+    /// Rows come in the order of the tables' person column (scans, filters, projections).
+    ordered: bool,
 }
 
 type Lost = String;
@@ -147,8 +169,13 @@ fn refs(expr: &Expr, input: &DFSchema) -> BTreeSet<usize> {
 }
 
 fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
-    let unchanged =
-        || Traced { plan: plan.clone(), person: false, identifying: BTreeSet::new(), same: BTreeSet::new() };
+    let unchanged = || Traced {
+        plan: plan.clone(),
+        person: false,
+        identifying: BTreeSet::new(),
+        same: BTreeSet::new(),
+        ordered: true,
+    };
     match plan {
         LogicalPlan::TableScan(scan) => {
             let Some(person) = tables.get(scan.table_name.table()) else { return Ok(unchanged()) };
@@ -178,7 +205,7 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
             let plan = LogicalPlan::Projection(
                 Projection::try_new(exprs, Arc::new(LogicalPlan::TableScan(widened))).map_err(df)?,
             );
-            Ok(Traced { plan, person: true, identifying, same })
+            Ok(Traced { plan, person: true, identifying, same, ordered: true })
         }
         LogicalPlan::Projection(p) => {
             let t = trace(&p.input, tables)?;
@@ -201,7 +228,7 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
             let mut exprs = p.expr.clone();
             exprs.push(column_named(&input_schema, PERSON)?);
             let plan = LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(t.plan)).map_err(df)?);
-            Ok(Traced { plan, person: true, identifying, same })
+            Ok(Traced { plan, person: true, identifying, same, ordered: t.ordered })
         }
         LogicalPlan::Filter(f) => {
             let t = trace(&f.input, tables)?;
@@ -218,7 +245,9 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
                 return Ok(unchanged());
             }
             let plan = plan.with_new_exprs(plan.expressions(), vec![t.plan]).map_err(df)?;
-            Ok(Traced { plan, ..t })
+            // A limit keeps the order; a sort or a repartition makes another.
+            let ordered = t.ordered && matches!(plan, LogicalPlan::Limit(_));
+            Ok(Traced { plan, ordered, ..t })
         }
         LogicalPlan::SubqueryAlias(s) => {
             let t = trace(&s.input, tables)?;
@@ -297,7 +326,13 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
                         .map(Expr::Column)
                         .collect();
                     let plan = LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(joined)).map_err(df)?);
-                    return Ok(Traced { plan, person: false, identifying: BTreeSet::new(), same: BTreeSet::new() });
+                    return Ok(Traced {
+                        plan,
+                        person: false,
+                        identifying: BTreeSet::new(),
+                        same: BTreeSet::new(),
+                        ordered: true,
+                    });
                 }
                 (Some(l), None, _) => l,
                 (None, Some(r), _) => r,
@@ -320,7 +355,7 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
                 }
             }
             let plan = person_last(joined, person)?;
-            Ok(Traced { plan, person: true, identifying, same })
+            Ok(Traced { plan, person: true, identifying, same, ordered: false })
         }
         LogicalPlan::Aggregate(a) => {
             let t = trace(&a.input, tables)?;
@@ -349,7 +384,7 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
                 Aggregate::try_new(Arc::new(t.plan), group_expr, a.aggr_expr.clone()).map_err(df)?,
             );
             let person = column_named(aggregated.schema(), PERSON)?;
-            Ok(Traced { plan: person_last(aggregated, person)?, person: true, identifying, same })
+            Ok(Traced { plan: person_last(aggregated, person)?, person: true, identifying, same, ordered: false })
         }
         LogicalPlan::Window(w) => {
             let t = trace(&w.input, tables)?;
@@ -369,7 +404,13 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
             }
             let windowed = plan.with_new_exprs(plan.expressions(), vec![t.plan]).map_err(df)?;
             let person = column_named(windowed.schema(), PERSON)?;
-            Ok(Traced { plan: person_last(windowed, person)?, person: true, identifying: t.identifying, same: t.same })
+            Ok(Traced {
+                plan: person_last(windowed, person)?,
+                person: true,
+                identifying: t.identifying,
+                same: t.same,
+                ordered: false,
+            })
         }
         LogicalPlan::Union(u) => {
             let traced: Vec<Traced> = u.inputs.iter().map(|i| trace(i, tables)).collect::<Result<_, _>>()?;
@@ -388,7 +429,7 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
             }
             let inputs = traced.into_iter().map(|t| Arc::new(t.plan)).collect();
             let plan = LogicalPlan::Union(Union::try_new_with_loose_types(inputs).map_err(df)?);
-            Ok(Traced { plan, person: true, identifying, same })
+            Ok(Traced { plan, person: true, identifying, same, ordered: false })
         }
         LogicalPlan::Distinct(_) => {
             let t = trace(plan.inputs()[0], tables)?;
@@ -428,8 +469,14 @@ fn evidence_of(aggregate: &Expr) -> Result<Needed, Lost> {
 }
 
 /// Rewrites `plan` so that its result carries the evidence of every cell, or says why it
-/// cannot. The plan returned always computes the query's own result first.
-pub fn rewrite(plan: &LogicalPlan, tables: &PersonTables, index: &Arc<PersonIndex>) -> DfResult<Rewritten> {
+/// cannot. The plan returned always computes the query's own result first. Evidence streams
+/// when the rows reach the aggregate in person order and `streaming` allows it.
+pub fn rewrite(
+    plan: &LogicalPlan,
+    tables: &PersonTables,
+    index: &Arc<PersonIndex>,
+    streaming: bool,
+) -> DfResult<Rewritten> {
     let visible = plan.schema().fields().len();
     let plain = |lineage: Lineage| Rewritten {
         plan: plan.clone(),
@@ -437,6 +484,9 @@ pub fn rewrite(plan: &LogicalPlan, tables: &PersonTables, index: &Arc<PersonInde
         visible,
         measures: vec![],
         depends: vec![vec![]; visible],
+        aggregates: vec![],
+        uses: vec![vec![]; visible],
+        mode: Mode::Entries,
     };
     // The nodes above the final aggregate, top first.
     let mut chain: Vec<&LogicalPlan> = Vec::new();
@@ -462,6 +512,7 @@ pub fn rewrite(plan: &LogicalPlan, tables: &PersonTables, index: &Arc<PersonInde
         Ok(_) => return Ok(plain(Lineage::Unknown("the query reads no table about persons".into()))),
         Err(reason) => return Ok(plain(Lineage::Unknown(reason))),
     };
+    let mode = if streaming && traced.ordered { Mode::Streaming } else { Mode::Entries };
     let input_schema = traced.plan.schema().clone();
     let identifying = |e: &Expr| refs(e, &input_schema).iter().any(|r| traced.identifying.contains(r));
     let groups = grouping_set_to_exprlist(&aggregate.group_expr)?;
@@ -479,6 +530,7 @@ pub fn rewrite(plan: &LogicalPlan, tables: &PersonTables, index: &Arc<PersonInde
     let mut evidence: Vec<Expr> = Vec::new();
     let mut keys: Vec<(Kind, Expr, Option<Box<Expr>>)> = Vec::new();
     let mut measures: Vec<Measure> = Vec::new();
+    let mut aggregates: Vec<Aggregated> = Vec::new();
     let mut measure_of: Vec<usize> = Vec::new();
     for a in &aggregate.aggr_expr {
         if let Expr::AggregateFunction(f) = a.clone().unalias() {
@@ -495,7 +547,9 @@ pub fn rewrite(plan: &LogicalPlan, tables: &PersonTables, index: &Arc<PersonInde
             Some(m) => m,
             None => {
                 let (kind, value, filter) = key.clone();
-                let udaf = Arc::new(AggregateUDF::from(CellEvidence::new(kind, index.clone())));
+                let of_person = matches!(value, Expr::Column(_))
+                    && refs(&value, &input_schema).iter().any(|r| traced.same.contains(r));
+                let udaf = Arc::new(AggregateUDF::from(CellEvidence::new(kind, mode, index.clone())));
                 evidence.push(
                     Expr::AggregateFunction(AggregateFunction::new_udf(
                         udaf,
@@ -508,10 +562,11 @@ pub fn rewrite(plan: &LogicalPlan, tables: &PersonTables, index: &Arc<PersonInde
                     .alias(format!("{EVIDENCE_PREFIX}{}", keys.len())),
                 );
                 keys.push(key);
-                measures.push(Measure { functions: vec![], distinct: false });
+                measures.push(Measure { functions: vec![], distinct: false, of_person });
                 keys.len() - 1
             }
         };
+        aggregates.push(Aggregated { function: name.clone(), distinct, measure: m });
         measures[m].functions.push(name);
         measures[m].distinct |= distinct;
         measure_of.push(m);
@@ -522,8 +577,8 @@ pub fn rewrite(plan: &LogicalPlan, tables: &PersonTables, index: &Arc<PersonInde
         LogicalPlan::Aggregate(Aggregate::try_new(Arc::new(traced.plan), aggregate.group_expr.clone(), aggr_expr)?);
     // What each output column depends on, and the evidence columns' names, going up.
     let group_width = aggregate.schema.fields().len() - aggregate.aggr_expr.len();
-    let mut depends: Vec<Vec<usize>> = (0..aggregate.schema.fields().len())
-        .map(|i| if i < group_width { vec![] } else { vec![measure_of[i - group_width]] })
+    let mut uses: Vec<Vec<usize>> = (0..aggregate.schema.fields().len())
+        .map(|i| if i < group_width { vec![] } else { vec![i - group_width] })
         .collect();
     let names: Vec<String> = (0..measures.len()).map(|i| format!("{EVIDENCE_PREFIX}{i}")).collect();
     let mut current = new_aggregate;
@@ -531,15 +586,15 @@ pub fn rewrite(plan: &LogicalPlan, tables: &PersonTables, index: &Arc<PersonInde
         current = match node {
             LogicalPlan::Projection(p) => {
                 let below = current.schema().clone();
-                let mut next_depends = Vec::new();
+                let mut next_uses = Vec::new();
                 for e in &p.expr {
                     let mut d: BTreeSet<usize> = BTreeSet::new();
                     for r in refs(e, &below) {
-                        d.extend(depends.get(r).cloned().unwrap_or_default());
+                        d.extend(uses.get(r).cloned().unwrap_or_default());
                     }
-                    next_depends.push(d.into_iter().collect());
+                    next_uses.push(d.into_iter().collect());
                 }
-                depends = next_depends;
+                uses = next_uses;
                 let mut exprs = p.expr.clone();
                 for name in &names {
                     match column_named(&below, name) {
@@ -555,6 +610,10 @@ pub fn rewrite(plan: &LogicalPlan, tables: &PersonTables, index: &Arc<PersonInde
             other => other.with_new_exprs(other.expressions(), vec![current])?,
         };
     }
-    depends.truncate(visible);
-    Ok(Rewritten { plan: current, lineage: Lineage::Aggregate, visible, measures, depends })
+    uses.truncate(visible);
+    let depends = uses
+        .iter()
+        .map(|u| u.iter().map(|a| measure_of[*a]).collect::<BTreeSet<usize>>().into_iter().collect())
+        .collect();
+    Ok(Rewritten { plan: current, lineage: Lineage::Aggregate, visible, measures, depends, aggregates, uses, mode })
 }

@@ -85,9 +85,20 @@ pub fn fixture(dir: &Path) -> Vec<Table> {
             ("label", Arc::new(StringArray::from(vec!["diabetes", "antithrombotic", "beta blocker", "unused"]))),
         ],
     );
+    // A table not sorted by its person (as a local file given to `tre query` may be).
+    let visit = write(
+        dir,
+        "visit",
+        vec![
+            ("person_id", Arc::new(Int64Array::from(vec![3, 1, 5, 1, 3, 2, 1])) as ArrayRef),
+            ("kind", Arc::new(StringArray::from(vec!["in", "out", "out", "in", "in", "out", "out"]))),
+            ("days", Arc::new(Int64Array::from(vec![4, 1, 1, 2, 3, 1, 1]))),
+        ],
+    );
     vec![
         Table { name: "person".into(), path: person, person_column: Some("person_id".into()) },
         Table { name: "drug".into(), path: drug, person_column: Some("person_id".into()) },
         Table { name: "codes".into(), path: codes, person_column: None },
+        Table { name: "visit".into(), path: visit, person_column: Some("person_id".into()) },
     ]
 }
