@@ -15,6 +15,7 @@ pub mod datasets;
 pub mod db;
 pub mod demo;
 pub mod extracts;
+pub mod gate;
 pub mod keys;
 pub mod objects;
 pub mod projects;

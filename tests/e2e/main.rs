@@ -10,6 +10,7 @@ mod access;
 mod audit;
 mod bad_input;
 mod datasets;
+mod gate;
 mod query;
 mod signin;
 mod workspace;

@@ -1,0 +1,109 @@
+//! `tre gate check`: a query through a sandboxed runner, every cell judged by the disclosure
+//! rules, on synthetic data.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use tokio::process::Command;
+
+fn tre() -> Command {
+    let tre = PathBuf::from(env!("CARGO_BIN_EXE_tre"));
+    let mut cmd = Command::new(&tre);
+    cmd.env("TRE_RUNNER", tre.with_file_name("tre-runner")).env("RUST_LOG", "warn");
+    cmd
+}
+
+async fn check(data: &Path, sql: &str, extra: &[&str]) -> (i32, Value, String) {
+    let out = tre()
+        .args(["gate", "check", "--table"])
+        .arg(format!("drug_exposure={}", data.join("drug_exposure.parquet").display()))
+        .arg("--table")
+        .arg(format!("person={}", data.join("person.parquet").display()))
+        .args(["--sql", sql])
+        .args(extra)
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let v = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+    (out.status.code().unwrap_or(-1), v, format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)))
+}
+
+fn rules(cell: &Value) -> Vec<String> {
+    cell["rules"].as_array().unwrap().iter().map(|r| r["rule"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn tre_gate_check_judges_every_cell_by_the_persons_behind_it() {
+    let data = std::env::temp_dir().join(format!("tre-gate-e2e-{}", rand::random::<u64>()));
+    let out = tre().args(["demo-data", "--persons", "200", "--seed", "5", "--out"]).arg(&data).output().await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Persons by sex, with a ROLLUP total: about a hundred persons a cell, so it passes.
+    let by_sex = "SELECT p.sex, COUNT(DISTINCT d.person_id) AS persons FROM drug_exposure d \
+                  JOIN person p ON d.person_id = p.person_id GROUP BY ROLLUP(p.sex)";
+    let (code, v, all) = check(&data, by_sex, &[]).await;
+    assert_eq!((code, v["status"].as_str()), (0, Some("pass")), "{all}");
+    let cells = v["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 3, "{all}");
+    for c in cells {
+        assert_eq!((c["column"].as_str(), c["statistic"].as_str()), (Some("persons"), Some("count")));
+        assert_eq!(c["persons"], c["value"], "{c}");
+        assert_eq!(c["suppressed"], false);
+        assert!(rules(c).is_empty(), "{c}");
+    }
+    // The total's group is null; the others name their sex.
+    assert!(cells.iter().any(|c| c["group"]["sex"].is_null()), "{all}");
+    assert!(cells.iter().any(|c| c["group"]["sex"] == "F"), "{all}");
+
+    // The same under a threshold of 1,000 fails every cell, with the reason in persons.
+    let params = data.join("params.json");
+    std::fs::write(&params, r#"{"threshold": 1000, "nk_k": 0.85}"#).unwrap();
+    let (code, v, all) = check(&data, by_sex, &["--params", params.to_str().unwrap()]).await;
+    assert_eq!((code, v["status"].as_str()), (2, Some("fail")), "{all}");
+    let detail = v["cells"][0]["rules"][0]["detail"].as_str().unwrap();
+    assert!(detail.ends_with("persons, fewer than 1000"), "{detail}");
+    assert!(v["reasons"][0].as_str().unwrap().contains("fail on threshold"), "{all}");
+
+    // Rows counted per drug: rare drugs have fewer than 10 persons, whatever their rows.
+    let (code, v, all) =
+        check(&data, "SELECT drug_code, COUNT(*) AS n, SUM(cost) AS cost FROM drug_exposure GROUP BY drug_code", &[])
+            .await;
+    assert_eq!((code, v["status"].as_str()), (2, Some("fail")), "{all}");
+    let cells = v["cells"].as_array().unwrap();
+    let small = cells.iter().find(|c| c["persons"].as_u64().unwrap() < 10).expect("a drug with few persons");
+    assert!(rules(small).contains(&"threshold".to_string()), "{small}");
+    assert!(cells.iter().any(|c| c["statistic"] == "sum") && cells.iter().any(|c| c["statistic"] == "count"));
+
+    // A mean and a maximum of the same values share their evidence but not their rules: the
+    // maximum is one person's value.
+    let (code, v, all) = check(
+        &data,
+        "SELECT p.sex, AVG(d.cost) AS mean, MAX(d.cost) AS top FROM drug_exposure d \
+         JOIN person p ON d.person_id = p.person_id GROUP BY p.sex",
+        &[],
+    )
+    .await;
+    assert_eq!((code, v["status"].as_str()), (2, Some("fail")), "{all}");
+    for c in v["cells"].as_array().unwrap() {
+        match c["column"].as_str().unwrap() {
+            "mean" => assert!(rules(c).is_empty() && c["statistic"] == "mean", "{c}"),
+            _ => assert_eq!((rules(c), c["statistic"].as_str()), (vec!["extreme".to_string()], Some("max")), "{c}"),
+        }
+    }
+
+    // Rows of records and statements that are not queries are refused, with their reason.
+    let (code, v, all) = check(&data, "SELECT person_id, year_of_birth FROM person", &[]).await;
+    assert_eq!((code, v["status"].as_str()), (2, Some("refused")), "{all}");
+    assert!(v["reasons"][0].as_str().unwrap().starts_with("row-level"), "{all}");
+    let (code, v, all) = check(&data, "DROP TABLE person", &[]).await;
+    assert_eq!((code, v["status"].as_str()), (2, Some("refused")), "{all}");
+
+    // A params file with an unknown key, or k above 1, is refused before anything runs.
+    for bad in [r#"{"treshold": 5}"#, r#"{"nk_k": 1.5}"#, r#"{"threshold": -1}"#] {
+        std::fs::write(&params, bad).unwrap();
+        let (code, _, all) = check(&data, by_sex, &["--params", params.to_str().unwrap()]).await;
+        assert_eq!(code, 1, "{bad}: {all}");
+        assert!(all.contains("params file is not valid"), "{bad}: {all}");
+    }
+    std::fs::remove_dir_all(&data).unwrap();
+}
