@@ -69,18 +69,8 @@ enum Command {
     /// Run one query through a sandboxed runner, exactly as a workspace does, and print the
     /// result with the evidence of every cell as one JSON object.
     Query {
-        /// A table: NAME=PATH, where PATH is a Parquet file or a folder of them (repeat).
-        #[arg(long = "table", value_name = "NAME=PATH", required = true)]
-        tables: Vec<String>,
-        /// The SQL.
-        #[arg(long, conflicts_with = "sql_file", required_unless_present = "sql_file")]
-        sql: Option<String>,
-        /// A file holding the SQL.
-        #[arg(long, value_name = "FILE")]
-        sql_file: Option<PathBuf>,
-        /// The column holding the person identifier, in the tables that have it.
-        #[arg(long, default_value = "person_id", value_name = "COL")]
-        person_id: String,
+        #[command(flatten)]
+        query: QueryArgs,
         /// Memory pool in bytes (beyond it, operators spill to disk).
         #[arg(long, value_name = "BYTES")]
         memory_limit: Option<usize>,
@@ -108,24 +98,31 @@ enum Command {
     },
 }
 
+/// What `tre query` and `tre gate check` run.
+#[derive(clap::Args)]
+struct QueryArgs {
+    /// A table: NAME=PATH, where PATH is a Parquet file or a folder of them (repeat).
+    #[arg(long = "table", value_name = "NAME=PATH", required = true)]
+    tables: Vec<String>,
+    /// The SQL.
+    #[arg(long, conflicts_with = "sql_file", required_unless_present = "sql_file")]
+    sql: Option<String>,
+    /// A file holding the SQL.
+    #[arg(long, value_name = "FILE")]
+    sql_file: Option<PathBuf>,
+    /// The column holding the person identifier, in the tables that have it.
+    #[arg(long, default_value = "person_id", value_name = "COL")]
+    person_id: String,
+}
+
 #[derive(Subcommand)]
 enum GateCommand {
     /// Run a query through a sandboxed runner, exactly as a workspace does, and judge every
     /// cell with the disclosure rules. Prints one JSON object; exit code 0 when the output
     /// passes or needs review, 2 when it fails or is refused, 1 on an error.
     Check {
-        /// A table: NAME=PATH, where PATH is a Parquet file or a folder of them (repeat).
-        #[arg(long = "table", value_name = "NAME=PATH", required = true)]
-        tables: Vec<String>,
-        /// The SQL.
-        #[arg(long, conflicts_with = "sql_file", required_unless_present = "sql_file")]
-        sql: Option<String>,
-        /// A file holding the SQL.
-        #[arg(long, value_name = "FILE")]
-        sql_file: Option<PathBuf>,
-        /// The column holding the person identifier, in the tables that have it.
-        #[arg(long, default_value = "person_id", value_name = "COL")]
-        person_id: String,
+        #[command(flatten)]
+        query: QueryArgs,
         /// The rules' parameters: a JSON file with any of threshold, nk_n, nk_k, p,
         /// dof_threshold, zeros_are_disclosive, check_missing_values, round_base.
         #[arg(long, value_name = "FILE")]
@@ -200,16 +197,12 @@ enum AdminCommand {
 /// `tre query`: prints one JSON object (or a text table); exit code 0 when the query ran, 2
 /// when it was refused, 1 otherwise.
 async fn query(
-    tables: Vec<String>,
-    sql: Option<String>,
-    sql_file: Option<PathBuf>,
-    person_id: String,
+    args: QueryArgs,
     memory_limit: Option<usize>,
     time_limit: Option<u64>,
     format: &str,
 ) -> anyhow::Result<ExitCode> {
     use tre_server::runner;
-    let (sql, named) = query_input(sql, sql_file, &tables)?;
     let mut limits = workspace_runner::Limits::default();
     if let Some(m) = memory_limit {
         limits.memory_bytes = m;
@@ -217,7 +210,7 @@ async fn query(
     if let Some(t) = time_limit {
         limits.time = std::time::Duration::from_secs(t);
     }
-    let result = run_once(&named, &person_id, limits, &sql).await;
+    let result = run_once(args, limits).await?;
     let code = match &result {
         Ok(_) => ExitCode::SUCCESS,
         Err(workspace_runner::EngineError::Refused(_)) => ExitCode::from(2),
@@ -232,51 +225,34 @@ async fn query(
     Ok(code)
 }
 
-/// Reads `--sql` or `--sql-file`, and `--table NAME=PATH`s.
-fn query_input(
-    sql: Option<String>,
-    sql_file: Option<PathBuf>,
-    tables: &[String],
-) -> anyhow::Result<(String, Vec<(String, PathBuf)>)> {
-    let sql = match (sql, sql_file) {
+/// Runs a query's arguments once through a fresh runner (the outer error: arguments that
+/// cannot be read; the inner: the query's own outcome).
+async fn run_once(
+    args: QueryArgs,
+    limits: workspace_runner::Limits,
+) -> anyhow::Result<Result<workspace_runner::Answer, workspace_runner::EngineError>> {
+    use tre_server::runner;
+    let sql = match (args.sql, args.sql_file) {
         (Some(s), _) => s,
         (None, Some(f)) => std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?,
         (None, None) => anyhow::bail!("give --sql or --sql-file"),
     };
     let mut named = Vec::new();
-    for t in tables {
+    for t in &args.tables {
         let (name, path) = t.split_once('=').with_context(|| format!("--table {t}: write NAME=PATH"))?;
         named.push((name.trim().to_string(), PathBuf::from(path.trim())));
     }
-    Ok((sql, named))
-}
-
-/// Runs `sql` once through a fresh runner over `named` tables.
-async fn run_once(
-    named: &[(String, PathBuf)],
-    person_id: &str,
-    limits: workspace_runner::Limits,
-    sql: &str,
-) -> Result<workspace_runner::Answer, workspace_runner::EngineError> {
-    use tre_server::runner;
     let work = std::env::temp_dir().join(format!("tre-query-{}", std::process::id()));
-    let result = match runner::describe_tables(named, person_id).await {
-        Ok(described) => runner::query_once(described, limits, sql, &work).await,
+    let result = match runner::describe_tables(&named, &args.person_id).await {
+        Ok(described) => runner::query_once(described, limits, &sql, &work).await,
         Err(e) => Err(e),
     };
     let _ = std::fs::remove_dir_all(&work);
-    result
+    Ok(result)
 }
 
 /// `tre gate check`.
-async fn gate_check(
-    tables: Vec<String>,
-    sql: Option<String>,
-    sql_file: Option<PathBuf>,
-    person_id: String,
-    params: Option<PathBuf>,
-    format: &str,
-) -> anyhow::Result<ExitCode> {
+async fn gate_check(args: QueryArgs, params: Option<PathBuf>, format: &str) -> anyhow::Result<ExitCode> {
     use tre_server::gate;
     let params = match params {
         Some(f) => {
@@ -285,8 +261,7 @@ async fn gate_check(
         }
         None => policy::sdc::Params::default(),
     };
-    let (sql, named) = query_input(sql, sql_file, &tables)?;
-    let result = run_once(&named, &person_id, workspace_runner::Limits::default(), &sql).await;
+    let result = run_once(args, workspace_runner::Limits::default()).await?;
     let judgement = result.as_ref().map(|answer| gate::judge(answer, &params));
     let code = match &judgement {
         Ok(j) if matches!(j.status, policy::sdc::Status::Pass | policy::sdc::Status::Review) => ExitCode::SUCCESS,
@@ -360,11 +335,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::DemoData { persons, seed, out } => demo_data(persons, seed, out).await,
-        Command::Query { tables, sql, sql_file, person_id, memory_limit, time_limit, format } => {
-            query(tables, sql, sql_file, person_id, memory_limit, time_limit, &format).await
+        Command::Query { query: args, memory_limit, time_limit, format } => {
+            query(args, memory_limit, time_limit, &format).await
         }
-        Command::Gate { command: GateCommand::Check { tables, sql, sql_file, person_id, params, format } } => {
-            gate_check(tables, sql, sql_file, person_id, params, &format).await
+        Command::Gate { command: GateCommand::Check { query: args, params, format } } => {
+            gate_check(args, params, &format).await
         }
         Command::Migrate => {
             let config = load_config()?;

@@ -1,31 +1,14 @@
 //! `tre gate check`: a query through a sandboxed runner, every cell judged by the disclosure
 //! rules, on synthetic data.
 
+use crate::harness::{tre_command as tre, tre_over_demo};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use tokio::process::Command;
-
-fn tre() -> Command {
-    let tre = PathBuf::from(env!("CARGO_BIN_EXE_tre"));
-    let mut cmd = Command::new(&tre);
-    cmd.env("TRE_RUNNER", tre.with_file_name("tre-runner")).env("RUST_LOG", "warn");
-    cmd
-}
+use std::path::Path;
 
 async fn check(data: &Path, sql: &str, extra: &[&str]) -> (i32, Value, String) {
-    let out = tre()
-        .args(["gate", "check", "--table"])
-        .arg(format!("drug_exposure={}", data.join("drug_exposure.parquet").display()))
-        .arg("--table")
-        .arg(format!("person={}", data.join("person.parquet").display()))
-        .args(["--sql", sql])
-        .args(extra)
-        .output()
-        .await
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (code, stdout, stderr) = tre_over_demo(&["gate", "check"], data, sql, extra).await;
     let v = serde_json::from_str(&stdout).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), v, format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)))
+    (code, v, format!("{stdout}{stderr}"))
 }
 
 fn rules(cell: &Value) -> Vec<String> {

@@ -364,3 +364,31 @@ pub fn day(offset: i64) -> String {
     let today = time::OffsetDateTime::now_utc().date();
     tre_server::accreditation::domain::format_date(today + time::Duration::days(offset))
 }
+
+/// The `tre` binary, told where `tre-runner` is.
+pub fn tre_command() -> Command {
+    let tre = PathBuf::from(env!("CARGO_BIN_EXE_tre"));
+    let runner = tre.with_file_name("tre-runner");
+    assert!(runner.exists(), "{} is missing: build the workspace (cargo test --workspace does)", runner.display());
+    let mut cmd = Command::new(tre);
+    cmd.env("TRE_RUNNER", runner).env("RUST_LOG", "warn");
+    cmd
+}
+
+/// `tre ARGS --table drug_exposure=... --table person=... --sql SQL EXTRA` over the demo data in
+/// `data`: the exit code, standard output and standard error.
+pub async fn tre_over_demo(args: &[&str], data: &std::path::Path, sql: &str, extra: &[&str]) -> (i32, String, String) {
+    let out = tre_command()
+        .args(args)
+        .arg("--table")
+        .arg(format!("drug_exposure={}", data.join("drug_exposure.parquet").display()))
+        .arg("--table")
+        .arg(format!("person={}", data.join("person.parquet").display()))
+        .args(["--sql", sql])
+        .args(extra)
+        .output()
+        .await
+        .expect("tre runs");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}

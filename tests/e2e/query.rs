@@ -1,32 +1,13 @@
 //! `tre query`: one query through a sandboxed runner process, on synthetic data, printed as
 //! one JSON object with the evidence of every cell.
 
+use crate::harness::{tre_command as tre, tre_over_demo};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use tokio::process::Command;
-
-fn tre() -> Command {
-    let tre = PathBuf::from(env!("CARGO_BIN_EXE_tre"));
-    let runner = tre.with_file_name("tre-runner");
-    assert!(runner.exists(), "{} is missing: build the workspace (cargo test --workspace does)", runner.display());
-    let mut cmd = Command::new(tre);
-    cmd.env("TRE_RUNNER", runner).env("RUST_LOG", "warn");
-    cmd
-}
+use std::path::Path;
 
 async fn query(data: &Path, sql: &str, extra: &[&str]) -> (i32, String) {
-    let out = tre()
-        .arg("query")
-        .arg("--table")
-        .arg(format!("drug_exposure={}", data.join("drug_exposure.parquet").display()))
-        .arg("--table")
-        .arg(format!("person={}", data.join("person.parquet").display()))
-        .args(["--sql", sql])
-        .args(extra)
-        .output()
-        .await
-        .unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    let (code, stdout, _) = tre_over_demo(&["query"], data, sql, extra).await;
+    (code, stdout)
 }
 
 #[tokio::test]

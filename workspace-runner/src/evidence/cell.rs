@@ -762,23 +762,37 @@ fn add_entry(entries: &mut Vec<Entry>, e: Entry) {
     }
 }
 
+/// One row for a cell: counts its value, adds it to the current person's entry, and returns
+/// the previous person's entry when the row starts another person.
+#[inline]
+fn step(
+    counts: &mut Counts,
+    unowned: &mut Unowned,
+    current: &mut Entry,
+    person: u32,
+    value: Option<f64>,
+    count: bool,
+) -> Option<Entry> {
+    let (amount, values) = counts.value(value, count);
+    if person == NO_PERSON {
+        unowned.add(amount, values);
+        return None;
+    }
+    if current.person == person {
+        current.amount += amount;
+        current.values += values;
+        return None;
+    }
+    let previous = std::mem::replace(current, Entry { person, values, amount });
+    (previous.person != NO_PERSON).then_some(previous)
+}
+
 impl Cell for Stream {
     #[inline]
     fn add(&mut self, person: u32, value: Option<f64>, count: bool) -> usize {
-        let (amount, values) = self.counts.value(value, count);
-        if person == NO_PERSON {
-            self.unowned.add(amount, values);
+        let Some(previous) = step(&mut self.counts, &mut self.unowned, &mut self.current, person, value, count) else {
             return 0;
-        }
-        if self.current.person == person {
-            self.current.amount += amount;
-            self.current.values += values;
-            return 0;
-        }
-        let previous = std::mem::replace(&mut self.current, Entry { person, values, amount });
-        if previous.person == NO_PERSON {
-            return 0;
-        }
+        };
         if previous.person > person {
             self.disordered = true;
         }
@@ -931,20 +945,9 @@ impl Entries {
 impl Cell for Entries {
     #[inline]
     fn add(&mut self, person: u32, value: Option<f64>, count: bool) -> usize {
-        let (amount, values) = self.counts.value(value, count);
-        if person == NO_PERSON {
-            self.unowned.add(amount, values);
+        let Some(previous) = step(&mut self.counts, &mut self.unowned, &mut self.current, person, value, count) else {
             return 0;
-        }
-        if self.current.person == person {
-            self.current.amount += amount;
-            self.current.values += values;
-            return 0;
-        }
-        let previous = std::mem::replace(&mut self.current, Entry { person, values, amount });
-        if previous.person == NO_PERSON {
-            return 0;
-        }
+        };
         let before = self.heap();
         self.push(previous);
         if !self.tidy && self.entries.len() >= 2 * self.tidy_len + 64 {
