@@ -1,13 +1,15 @@
 //! The output gate's judgement of one answer: every cell of every aggregate column, judged by
 //! the disclosure rules of `policy::sdc` on the evidence the runner computed (law 1).
 //!
-//! Used by `tre gate check` now and by the release workflow. Still to come (issue 6): the
-//! ledger of released cells and differencing against it, secondary suppression and rounding.
+//! Used by `tre gate check` now and by the release workflow. Differencing against the ledger
+//! of released cells is [`difference`]. Still to come (issue 6): suppression and rounding.
 
+use crate::ledger::Ledger;
 use policy::sdc::{self, Evidence, Finding, Params, Rule, Severity, Statistic, Status};
+use roaring::RoaringBitmap;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use workspace_runner::evidence::{Aggregated, Facts, Lineage, Measure};
+use workspace_runner::evidence::{Aggregated, Facts, Lineage, Measure, PersonIndex};
 use workspace_runner::{Answer, EngineError};
 
 /// The gate's view of a cell's facts.
@@ -40,6 +42,8 @@ pub struct Cell {
     pub persons: u64,
     /// The rules' findings.
     pub findings: Vec<Finding>,
+    /// Where its person set is: the answer's row and measure.
+    source: Option<(usize, usize)>,
 }
 
 /// The judgement of a whole output.
@@ -102,11 +106,12 @@ pub fn judge(answer: &Answer, params: &Params) -> Judgement {
             let mut findings: Vec<Finding> = Vec::new();
             let mut statistic = "";
             let mut persons = 0;
+            let mut source = None;
             for a in uses {
                 let (Some(Ok(s)), Some(agg)) = (statistics.get(*a), answer.aggregates.get(*a)) else { continue };
                 let Some(facts) = answer.evidence.get(r).and_then(|cells| cells.get(agg.measure)) else { continue };
                 if statistic.is_empty() {
-                    (statistic, persons) = (s.name(), facts.persons);
+                    (statistic, persons, source) = (s.name(), facts.persons, Some((r, agg.measure)));
                 }
                 for f in sdc::judge(*s, &evidence_of(facts), params) {
                     if !findings.iter().any(|g| g.rule == f.rule && g.detail == f.detail) {
@@ -121,9 +126,15 @@ pub fn judge(answer: &Answer, params: &Params) -> Judgement {
                 value: row[c].clone(),
                 persons,
                 findings,
+                source,
             });
         }
     }
+    finish(cells)
+}
+
+/// The status and reasons of judged cells.
+fn finish(cells: Vec<Cell>) -> Judgement {
     let status = Status::of(cells.iter().flat_map(|c| c.findings.iter()));
     let mut counts: BTreeMap<(Rule, Severity), usize> = BTreeMap::new();
     for f in cells.iter().flat_map(|c| c.findings.iter()) {
@@ -140,6 +151,52 @@ pub fn judge(answer: &Answer, params: &Params) -> Judgement {
         })
         .collect();
     Judgement { status, reasons, cells }
+}
+
+impl Cell {
+    /// How the ledger names it: the column, then the group.
+    pub fn label(&self) -> String {
+        let group: Vec<String> =
+            self.group.iter().map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or("(total)"))).collect();
+        if group.is_empty() { self.column.clone() } else { format!("{} {}", self.column, group.join(" ")) }
+    }
+}
+
+/// Checks every cell of `j` against the released cells of `ledger` (`differencing`), reading
+/// the answer's person sets through `index`. Returns each cell's label and person set in the
+/// ledger's ids, for recording.
+pub fn difference(
+    j: Judgement,
+    answer: &Answer,
+    index: &PersonIndex,
+    ledger: &mut Ledger,
+    threshold: u64,
+) -> Result<(Judgement, Vec<(String, RoaringBitmap)>), String> {
+    let mut cells = j.cells;
+    let mut sets = Vec::new();
+    for cell in &mut cells {
+        let Some((row, measure)) = cell.source else { continue };
+        let facts = answer.evidence.get(row).and_then(|e| e.get(measure)).ok_or("evidence is missing for a cell")?;
+        let ranks = facts.bitmap().ok_or("a cell's person set cannot be read")?;
+        let pseudonyms = ranks
+            .iter()
+            .map(|r| index.pseudonym(r).ok_or("a person outside the tables"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let persons = ledger.ids_of(pseudonyms);
+        for d in ledger.differences(&persons) {
+            let released = &ledger.cells()[d.cell];
+            cell.findings.push(Finding {
+                rule: Rule::Differencing,
+                severity: Severity::Fail,
+                detail: format!(
+                    "against \"{}\" of release {}: {} persons only here and {} only there, fewer than {threshold} either way",
+                    released.label, released.release, d.only_new, d.only_released
+                ),
+            });
+        }
+        sets.push((cell.label(), persons));
+    }
+    Ok((finish(cells), sets))
 }
 
 /// The judgement as `tre gate check` prints it.

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod extracts;
 pub mod gate;
 pub mod keys;
+pub mod ledger;
 pub mod objects;
 pub mod projects;
 pub mod runner;

@@ -127,6 +127,14 @@ enum GateCommand {
         /// dof_threshold, zeros_are_disclosive, check_missing_values, round_base.
         #[arg(long, value_name = "FILE")]
         params: Option<PathBuf>,
+        /// A ledger of released cells (a folder): the output is checked against every cell
+        /// released before (differencing).
+        #[arg(long, value_name = "DIR")]
+        ledger: Option<PathBuf>,
+        /// Record the output in the ledger as released (only an output that passes or needs
+        /// review).
+        #[arg(long, requires = "ledger")]
+        record: bool,
         /// json (default) or text.
         #[arg(long, default_value = "json", value_parser = ["json", "text"])]
         format: String,
@@ -210,7 +218,7 @@ async fn query(
     if let Some(t) = time_limit {
         limits.time = std::time::Duration::from_secs(t);
     }
-    let result = run_once(args, limits).await?;
+    let (_, result) = run_once(args, limits).await?;
     let code = match &result {
         Ok(_) => ExitCode::SUCCESS,
         Err(workspace_runner::EngineError::Refused(_)) => ExitCode::from(2),
@@ -225,12 +233,12 @@ async fn query(
     Ok(code)
 }
 
+/// A query that ran (or not) over its tables.
+type Ran = (Vec<workspace_runner::Table>, Result<workspace_runner::Answer, workspace_runner::EngineError>);
+
 /// Runs a query's arguments once through a fresh runner (the outer error: arguments that
 /// cannot be read; the inner: the query's own outcome).
-async fn run_once(
-    args: QueryArgs,
-    limits: workspace_runner::Limits,
-) -> anyhow::Result<Result<workspace_runner::Answer, workspace_runner::EngineError>> {
+async fn run_once(args: QueryArgs, limits: workspace_runner::Limits) -> anyhow::Result<Ran> {
     use tre_server::runner;
     let sql = match (args.sql, args.sql_file) {
         (Some(s), _) => s,
@@ -243,16 +251,22 @@ async fn run_once(
         named.push((name.trim().to_string(), PathBuf::from(path.trim())));
     }
     let work = std::env::temp_dir().join(format!("tre-query-{}", std::process::id()));
-    let result = match runner::describe_tables(&named, &args.person_id).await {
-        Ok(described) => runner::query_once(described, limits, &sql, &work).await,
-        Err(e) => Err(e),
+    let ran = match runner::describe_tables(&named, &args.person_id).await {
+        Ok(described) => (described.clone(), runner::query_once(described, limits, &sql, &work).await),
+        Err(e) => (vec![], Err(e)),
     };
     let _ = std::fs::remove_dir_all(&work);
-    Ok(result)
+    Ok(ran)
 }
 
 /// `tre gate check`.
-async fn gate_check(args: QueryArgs, params: Option<PathBuf>, format: &str) -> anyhow::Result<ExitCode> {
+async fn gate_check(
+    args: QueryArgs,
+    params: Option<PathBuf>,
+    ledger: Option<PathBuf>,
+    record: bool,
+    format: &str,
+) -> anyhow::Result<ExitCode> {
     use tre_server::gate;
     let params = match params {
         Some(f) => {
@@ -261,8 +275,32 @@ async fn gate_check(args: QueryArgs, params: Option<PathBuf>, format: &str) -> a
         }
         None => policy::sdc::Params::default(),
     };
-    let result = run_once(args, workspace_runner::Limits::default()).await?;
-    let judgement = result.as_ref().map(|answer| gate::judge(answer, &params));
+    let mut ledger = match &ledger {
+        Some(dir) => Some(tre_server::ledger::Ledger::open(dir, params.threshold).map_err(|e| anyhow::anyhow!(e))?),
+        None => None,
+    };
+    let (tables, result) = run_once(args, workspace_runner::Limits::default()).await?;
+    let mut judgement = result.as_ref().map(|answer| gate::judge(answer, &params));
+    if let (Ok(answer), Ok(j), Some(ledger)) = (&result, &judgement, ledger.as_mut())
+        && j.status != policy::sdc::Status::Refused
+    {
+        let index = tre_server::runner::person_index(&tables).await?;
+        let (checked, sets) = gate::difference(j.clone(), answer, &index, ledger, params.threshold)
+            .map_err(|e| anyhow::anyhow!("the ledger check failed: {e}"))?;
+        if record && matches!(checked.status, policy::sdc::Status::Pass | policy::sdc::Status::Review) {
+            let release = ledger.record(sets).map_err(|e| anyhow::anyhow!(e))?;
+            eprintln!("recorded as release {release}");
+        }
+        judgement = Ok(checked);
+    }
+    if record
+        && !judgement
+            .as_ref()
+            .is_ok_and(|j| matches!(j.status, policy::sdc::Status::Pass | policy::sdc::Status::Review))
+    {
+        let what = judgement.as_ref().map(|j| j.status.name()).unwrap_or("not run");
+        eprintln!("error: the output is {what}: it was not recorded as released");
+    }
     let code = match &judgement {
         Ok(j) if matches!(j.status, policy::sdc::Status::Pass | policy::sdc::Status::Review) => ExitCode::SUCCESS,
         Ok(_) | Err(workspace_runner::EngineError::Refused(_)) => ExitCode::from(2),
@@ -338,8 +376,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Query { query: args, memory_limit, time_limit, format } => {
             query(args, memory_limit, time_limit, &format).await
         }
-        Command::Gate { command: GateCommand::Check { query: args, params, format } } => {
-            gate_check(args, params, &format).await
+        Command::Gate { command: GateCommand::Check { query: args, params, ledger, record, format } } => {
+            gate_check(args, params, ledger, record, &format).await
         }
         Command::Migrate => {
             let config = load_config()?;

@@ -107,6 +107,26 @@ pub fn answer_text(answer: &Answer) -> String {
     out
 }
 
+/// The person index of `tables` (as the runner builds it over the same files), to read
+/// answers' person sets back as pseudonyms.
+pub async fn person_index(tables: &[Table]) -> Result<workspace_runner::evidence::PersonIndex, EngineError> {
+    let ctx = datafusion::prelude::SessionContext::new();
+    let mut persons = Vec::new();
+    for t in tables {
+        if let Some(p) = &t.person_column {
+            let path = t.path.to_string_lossy();
+            ctx.register_parquet(t.name.as_str(), path.as_ref(), datafusion::prelude::ParquetReadOptions::default())
+                .await
+                .map_err(|_| EngineError::Setup(format!("table {} cannot be read", t.name)))?;
+            persons.push((t.name.clone(), p.clone()));
+        }
+    }
+    persons.sort();
+    workspace_runner::evidence::PersonIndex::build(&ctx, &persons)
+        .await
+        .map_err(|_| EngineError::Setup("the persons of the tables cannot be read".into()))
+}
+
 /// Runs one query through a fresh runner process over `tables`, then stops it.
 pub async fn query_once(tables: Vec<Table>, limits: Limits, sql: &str, work: &Path) -> Result<Answer, EngineError> {
     let exe = runner_exe()?;

@@ -81,6 +81,38 @@ async fn tre_gate_check_judges_every_cell_by_the_persons_behind_it() {
     let (code, v, all) = check(&data, "DROP TABLE person", &[]).await;
     assert_eq!((code, v["status"].as_str()), (2, Some("refused")), "{all}");
 
+    // The ledger: a released output, then a re-run without three persons differs from it by
+    // fewer than ten persons in every cell, and fails; the same output again does not.
+    let ledger = data.join("ledger");
+    let ledger_args = ["--ledger", ledger.to_str().unwrap()];
+    let (code, v, all) = check(&data, by_sex, &[&ledger_args[..], &["--record"]].concat()).await;
+    assert_eq!((code, v["status"].as_str()), (0, Some("pass")), "{all}");
+    assert!(all.contains("recorded as release 1"), "{all}");
+    let fewer = "SELECT p.sex, COUNT(DISTINCT d.person_id) AS persons FROM drug_exposure d \
+                 JOIN person p ON d.person_id = p.person_id \
+                 WHERE d.person_id NOT IN (SELECT person_id FROM person WHERE person_id <= 3) GROUP BY ROLLUP(p.sex)";
+    let (code, v, all) = check(&data, fewer, &[&ledger_args[..], &["--record"]].concat()).await;
+    assert_eq!((code, v["status"].as_str()), (2, Some("fail")), "{all}");
+    assert!(all.contains("not recorded"), "{all}");
+    let total = v["cells"].as_array().unwrap().iter().find(|c| c["group"]["sex"].is_null()).unwrap();
+    // Against the released total (three persons gone), and against each released sex (the
+    // persons gone from it are as few).
+    assert!(rules(total).iter().all(|r| r == "differencing") && rules(total).len() == 3, "{total}");
+    let details: Vec<&str> = total["rules"].as_array().unwrap().iter().map(|r| r["detail"].as_str().unwrap()).collect();
+    assert!(
+        details
+            .iter()
+            .any(|d| d.contains("\"persons sex=(total)\" of release 1: 0 persons only here and 3 only there")),
+        "{details:?}"
+    );
+    let (code, v, all) = check(&data, by_sex, &ledger_args).await;
+    assert_eq!((code, v["status"].as_str()), (0, Some("pass")), "{all}");
+    // A corrupt ledger stops the check.
+    std::fs::write(ledger.join("ledger.json"), "{\"version\": 1, \"regis").unwrap();
+    let (code, _, all) = check(&data, by_sex, &ledger_args).await;
+    assert_eq!(code, 1, "{all}");
+    assert!(all.contains("corrupt"), "{all}");
+
     // A params file with an unknown key, or k above 1, is refused before anything runs.
     for bad in [r#"{"treshold": 5}"#, r#"{"nk_k": 1.5}"#, r#"{"threshold": -1}"#] {
         std::fs::write(&params, bad).unwrap();

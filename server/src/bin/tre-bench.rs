@@ -234,10 +234,54 @@ fn main() -> anyhow::Result<()> {
             };
             runtime.block_on(runner_bench(number("--persons", 475_000)?, number("--runs", 3)? as usize))
         }
+        Some("gate") => {
+            gate_bench();
+            Ok(())
+        }
         _ => {
-            eprintln!("usage: tre-bench data [--persons N] | runner [--persons N] [--runs R]");
+            eprintln!("usage: tre-bench data [--persons N] | runner [--persons N] [--runs R] | gate");
             std::process::exit(2);
         }
+    }
+}
+
+/// The ledger check: 1,000 new cells against ledgers of 1k, 10k and 100k released cells of
+/// 475,000 persons (cells of 20 to 2,000 persons; half the new cells re-runs of released
+/// ones with a few persons more or less, half new groups).
+fn gate_bench() {
+    use rand::{Rng, SeedableRng};
+    use roaring::RoaringBitmap;
+    use tre_server::ledger::Ledger;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    let population = 475_000u32;
+    let cell = |rng: &mut rand::rngs::StdRng| -> RoaringBitmap {
+        let size = (20.0 * 100f64.powf(rng.random::<f64>())) as u32;
+        (0..size).map(|_| rng.random_range(0..population)).collect()
+    };
+    println!("{:>9} {:>10} {:>14} {:>8}", "released", "index s", "check 1000 ms", "flagged");
+    for released in [1_000usize, 10_000, 100_000] {
+        let cells: Vec<(String, RoaringBitmap)> = (0..released).map(|i| (format!("c{i}"), cell(&mut rng))).collect();
+        let started = Instant::now();
+        let mut ledger = Ledger::in_memory(10);
+        let _ = ledger.record(cells.clone());
+        let indexed = started.elapsed().as_secs_f64();
+        let new: Vec<RoaringBitmap> = (0..1_000)
+            .map(|i| {
+                if i % 2 == 0 {
+                    let mut c = cells[rng.random_range(0..released)].1.clone();
+                    for _ in 0..rng.random_range(1..6) {
+                        c.insert(rng.random_range(0..population));
+                    }
+                    c
+                } else {
+                    cell(&mut rng)
+                }
+            })
+            .collect();
+        let started = Instant::now();
+        let flagged: usize = new.iter().map(|a| ledger.differences(a).len()).sum();
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        println!("{released:>9} {indexed:>10.2} {ms:>14.1} {flagged:>8}");
     }
 }
 
