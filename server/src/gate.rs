@@ -170,8 +170,8 @@ pub fn difference(
     answer: &Answer,
     index: &PersonIndex,
     ledger: &mut Ledger,
-    threshold: u64,
 ) -> Result<(Judgement, Vec<(String, RoaringBitmap)>), String> {
+    let threshold = ledger.threshold();
     let mut cells = j.cells;
     let mut sets = Vec::new();
     for cell in &mut cells {

@@ -117,6 +117,11 @@ impl Ledger {
         Ok(ledger)
     }
 
+    /// The threshold T the ledger checks differences against.
+    pub fn threshold(&self) -> u64 {
+        self.threshold
+    }
+
     /// The released cells.
     pub fn cells(&self) -> &[Released] {
         &self.disk.cells

@@ -285,7 +285,7 @@ async fn gate_check(
         && j.status != policy::sdc::Status::Refused
     {
         let index = tre_server::runner::person_index(&tables).await?;
-        let (checked, sets) = gate::difference(j.clone(), answer, &index, ledger, params.threshold)
+        let (checked, sets) = gate::difference(j.clone(), answer, &index, ledger)
             .map_err(|e| anyhow::anyhow!("the ledger check failed: {e}"))?;
         if record && matches!(checked.status, policy::sdc::Status::Pass | policy::sdc::Status::Review) {
             let release = ledger.record(sets).map_err(|e| anyhow::anyhow!(e))?;
