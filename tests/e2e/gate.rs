@@ -74,6 +74,17 @@ async fn tre_gate_check_judges_every_cell_by_the_persons_behind_it() {
         }
     }
 
+    // A ranking of the cells is judged with the counts it orders by, and is no group.
+    let ranked = "SELECT drug_code, COUNT(*) AS n, RANK() OVER (ORDER BY COUNT(*) DESC) AS r \
+                  FROM drug_exposure GROUP BY drug_code";
+    let (_, v, all) = check(&data, ranked, &[]).await;
+    let cells = v["cells"].as_array().unwrap();
+    assert!(cells.iter().all(|c| c["group"].as_object().unwrap().keys().eq(["drug_code"].iter())), "{all}");
+    for c in cells.iter().filter(|c| c["column"] == "r") {
+        let n = cells.iter().find(|o| o["column"] == "n" && o["group"] == c["group"]).unwrap();
+        assert_eq!((rules(c), &c["persons"]), (rules(n), &n["persons"]), "{c} {n}");
+    }
+
     // Rows of records and statements that are not queries are refused, with their reason.
     let (code, v, all) = check(&data, "SELECT person_id, year_of_birth FROM person", &[]).await;
     assert_eq!((code, v["status"].as_str()), (2, Some("refused")), "{all}");

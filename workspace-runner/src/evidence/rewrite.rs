@@ -443,6 +443,19 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
     }
 }
 
+/// Why a window function over the query's cells cannot be traced (None for a ranking, whose
+/// value is an order of cells, judged with the aggregates it orders by).
+fn not_a_ranking(e: &Expr) -> Option<String> {
+    const RANKINGS: [&str; 6] = ["row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile"];
+    match e.clone().unalias() {
+        Expr::WindowFunction(f) if RANKINGS.contains(&f.fun.name().to_lowercase().as_str()) => None,
+        Expr::WindowFunction(f) => {
+            Some(format!("{} over the result's cells mixes the persons of many cells", f.fun.name()))
+        }
+        _ => Some("a window over the result's cells cannot be traced".into()),
+    }
+}
+
 /// Whether any node of `plan` is an aggregate.
 fn has_aggregate(plan: &LogicalPlan) -> bool {
     matches!(plan, LogicalPlan::Aggregate(_)) || plan.inputs().iter().any(|i| has_aggregate(i))
@@ -495,8 +508,14 @@ pub fn rewrite(
     | LogicalPlan::Filter(_)
     | LogicalPlan::Sort(_)
     | LogicalPlan::Limit(_)
-    | LogicalPlan::SubqueryAlias(_) = node
+    | LogicalPlan::SubqueryAlias(_)
+    | LogicalPlan::Window(_) = node
     {
+        if let LogicalPlan::Window(w) = node
+            && let Some(reason) = w.window_expr.iter().find_map(not_a_ranking)
+        {
+            return Ok(plain(Lineage::Unknown(reason)));
+        }
         chain.push(node);
         node = node.inputs()[0];
     }
@@ -606,6 +625,20 @@ pub fn rewrite(
             }
             LogicalPlan::SubqueryAlias(s) => {
                 LogicalPlan::SubqueryAlias(SubqueryAlias::try_new(Arc::new(current), s.alias.clone())?)
+            }
+            LogicalPlan::Window(w) => {
+                // A ranking over the cells: each rank is computed from the aggregates it orders
+                // by, and judged with them. The window's columns follow all of its input's.
+                let below = current.schema().clone();
+                uses.resize(below.fields().len(), vec![]);
+                for e in &w.window_expr {
+                    let mut d: BTreeSet<usize> = BTreeSet::new();
+                    for r in refs(e, &below) {
+                        d.extend(uses.get(r).cloned().unwrap_or_default());
+                    }
+                    uses.push(d.into_iter().collect());
+                }
+                node.with_new_exprs(node.expressions(), vec![current])?
             }
             other => other.with_new_exprs(other.expressions(), vec![current])?,
         };
