@@ -2,7 +2,9 @@
 //! the disclosure rules of `policy::sdc` on the evidence the runner computed (law 1).
 //!
 //! Used by `tre gate check` now and by the release workflow. Differencing against the ledger
-//! of released cells is [`difference`]. Still to come (issue 6): suppression and rounding.
+//! of released cells is [`difference`]; counts are rounded to `round_base` when it is set
+//! (each cell on its own: totals are not yet re-summed from rounded parts). Still to come
+//! (issue 6): suppression.
 
 use crate::ledger::Ledger;
 use policy::sdc::{self, Evidence, Finding, Params, Rule, Severity, Statistic, Status};
@@ -36,8 +38,10 @@ pub struct Cell {
     pub column: String,
     /// The statistic's name.
     pub statistic: &'static str,
-    /// The published value.
+    /// The published value (rounded, for counts, when the parameters ask for it).
     pub value: Value,
+    /// The value before rounding, when it was rounded.
+    pub unrounded: Option<Value>,
     /// Persons behind the cell.
     pub persons: u64,
     /// The rules' findings.
@@ -124,13 +128,27 @@ pub fn judge(answer: &Answer, params: &Params) -> Judgement {
                 column: names[c].clone(),
                 statistic,
                 value: row[c].clone(),
+                unrounded: None,
                 persons,
                 findings,
                 source,
             });
         }
     }
+    if params.round_base > 0 {
+        for cell in cells.iter_mut().filter(|c| c.statistic == "count") {
+            if let Some(n) = cell.value.as_u64() {
+                cell.unrounded = Some(cell.value.clone());
+                cell.value = json!(round(n, params.round_base));
+            }
+        }
+    }
     finish(cells)
+}
+
+/// `n` to the nearest multiple of `base` (halves up); zero stays zero.
+pub fn round(n: u64, base: u64) -> u64 {
+    (n + base / 2).checked_div(base).map_or(n, |q| q * base)
 }
 
 /// The status and reasons of judged cells.
@@ -212,6 +230,7 @@ pub fn judgement_json(j: &Judgement) -> Value {
                 "column": c.column,
                 "statistic": c.statistic,
                 "value": c.value,
+                "unrounded": c.unrounded,
                 "persons": c.persons,
                 "rules": c.findings.iter().map(|f| json!({
                     "rule": f.rule.name(),
@@ -269,4 +288,14 @@ pub fn read_params(text: &str) -> Result<Params, String> {
     let params: Params = serde_json::from_str(text).map_err(|e| format!("the params file is not valid: {e}"))?;
     params.check().map_err(|e| format!("the params file is not valid: {e}"))?;
     Ok(params)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_round_to_the_nearest_multiple_and_zero_stays_zero() {
+        let got: Vec<u64> = [0, 1, 2, 3, 7, 12, 13, 100].iter().map(|n| super::round(*n, 5)).collect();
+        assert_eq!(got, vec![0, 0, 0, 5, 5, 10, 15, 100]);
+        assert_eq!(super::round(7, 0), 7);
+    }
 }

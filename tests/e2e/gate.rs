@@ -57,6 +57,14 @@ async fn tre_gate_check_judges_every_cell_by_the_persons_behind_it() {
     assert!(rules(small).contains(&"threshold".to_string()), "{small}");
     assert!(cells.iter().any(|c| c["statistic"] == "sum") && cells.iter().any(|c| c["statistic"] == "count"));
 
+    // Counts rounded to base 5 when the parameters ask, with the value before rounding.
+    std::fs::write(&params, r#"{"round_base": 5}"#).unwrap();
+    let (_, v, all) = check(&data, by_sex, &["--params", params.to_str().unwrap()]).await;
+    for c in v["cells"].as_array().unwrap() {
+        let (value, unrounded) = (c["value"].as_u64().unwrap(), c["unrounded"].as_u64().unwrap());
+        assert!(value % 5 == 0 && value.abs_diff(unrounded) <= 2, "{all}");
+    }
+
     // A mean and a maximum of the same values share their evidence but not their rules: the
     // maximum is one person's value.
     let (code, v, all) = check(
