@@ -101,7 +101,8 @@ enum Command {
 /// What `tre query` and `tre gate check` run.
 #[derive(clap::Args)]
 struct QueryArgs {
-    /// A table: NAME=PATH, where PATH is a Parquet file or a folder of them (repeat).
+    /// A table: NAME=PATH, where PATH is a Parquet file, a folder of them, or a CSV file with a
+    /// header (repeat).
     #[arg(long = "table", value_name = "NAME=PATH", required = true)]
     tables: Vec<String>,
     /// The SQL.
@@ -218,7 +219,8 @@ async fn query(
     if let Some(t) = time_limit {
         limits.time = std::time::Duration::from_secs(t);
     }
-    let (_, result) = run_once(args, limits).await?;
+    let work = WorkDir::new();
+    let (_, result) = run_once(args, limits, &work).await?;
     let code = match &result {
         Ok(_) => ExitCode::SUCCESS,
         Err(workspace_runner::EngineError::Refused(_)) => ExitCode::from(2),
@@ -236,9 +238,24 @@ async fn query(
 /// A query that ran (or not) over its tables.
 type Ran = (Vec<workspace_runner::Table>, Result<workspace_runner::Answer, workspace_runner::EngineError>);
 
-/// Runs a query's arguments once through a fresh runner (the outer error: arguments that
-/// cannot be read; the inner: the query's own outcome).
-async fn run_once(args: QueryArgs, limits: workspace_runner::Limits) -> anyhow::Result<Ran> {
+/// A temporary folder of one command, removed when the command is done with it.
+struct WorkDir(PathBuf);
+
+impl WorkDir {
+    fn new() -> WorkDir {
+        WorkDir(std::env::temp_dir().join(format!("tre-query-{}", std::process::id())))
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs a query's arguments once through a fresh runner, working in `work` (the outer error:
+/// arguments that cannot be read; the inner: the query's own outcome).
+async fn run_once(args: QueryArgs, limits: workspace_runner::Limits, work: &WorkDir) -> anyhow::Result<Ran> {
     use tre_server::runner;
     let sql = match (args.sql, args.sql_file) {
         (Some(s), _) => s,
@@ -250,13 +267,10 @@ async fn run_once(args: QueryArgs, limits: workspace_runner::Limits) -> anyhow::
         let (name, path) = t.split_once('=').with_context(|| format!("--table {t}: write NAME=PATH"))?;
         named.push((name.trim().to_string(), PathBuf::from(path.trim())));
     }
-    let work = std::env::temp_dir().join(format!("tre-query-{}", std::process::id()));
-    let ran = match runner::describe_tables(&named, &args.person_id).await {
-        Ok(described) => (described.clone(), runner::query_once(described, limits, &sql, &work).await),
+    Ok(match runner::describe_tables(&named, &args.person_id, &work.0.join("tables")).await {
+        Ok(described) => (described.clone(), runner::query_once(described, limits, &sql, &work.0.join("runner")).await),
         Err(e) => (vec![], Err(e)),
-    };
-    let _ = std::fs::remove_dir_all(&work);
-    Ok(ran)
+    })
 }
 
 /// `tre gate check`.
@@ -279,7 +293,8 @@ async fn gate_check(
         Some(dir) => Some(tre_server::ledger::Ledger::open(dir, params.threshold).map_err(|e| anyhow::anyhow!(e))?),
         None => None,
     };
-    let (tables, result) = run_once(args, workspace_runner::Limits::default()).await?;
+    let work = WorkDir::new();
+    let (tables, result) = run_once(args, workspace_runner::Limits::default(), &work).await?;
     let mut judgement = result.as_ref().map(|answer| gate::judge(answer, &params));
     if let (Ok(answer), Ok(j), Some(ledger)) = (&result, &judgement, ledger.as_mut())
         && j.status != policy::sdc::Status::Refused

@@ -23,23 +23,55 @@ pub fn runner_exe() -> Result<PathBuf, EngineError> {
     }
 }
 
-/// Which of `tables` (name, path) hold `person_column`, from their Parquet schemas.
-pub async fn describe_tables(tables: &[(String, PathBuf)], person_column: &str) -> Result<Vec<Table>, EngineError> {
-    let ctx = datafusion::prelude::SessionContext::new();
+/// Which of `tables` (name, path) hold `person_column`, from their schemas. A CSV file (with
+/// a header) is first written as Parquet under `work`, sorted by the person column when it has
+/// one, since the runner reads Parquet only.
+pub async fn describe_tables(
+    tables: &[(String, PathBuf)],
+    person_column: &str,
+    work: &Path,
+) -> Result<Vec<Table>, EngineError> {
+    use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionContext, col};
+    let ctx = SessionContext::new();
     let mut out = Vec::new();
     for (name, path) in tables {
         let text = path.to_string_lossy();
-        let frame = ctx.read_parquet(text.as_ref(), datafusion::prelude::ParquetReadOptions::default()).await.map_err(
-            |_| {
-                EngineError::Setup(format!("table {name}: {} is not a readable Parquet file or folder", path.display()))
-            },
-        )?;
+        let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        let unreadable = |kind: &str| {
+            EngineError::Setup(format!("table {name}: {} is not a readable {kind} file or folder", path.display()))
+        };
+        let (frame, kind) = if is_csv {
+            let options =
+                CsvReadOptions::new().has_header(true).schema_infer_max_records(10_000).file_extension(".csv");
+            (ctx.read_csv(text.as_ref(), options).await, "CSV")
+        } else {
+            (ctx.read_parquet(text.as_ref(), ParquetReadOptions::default()).await, "Parquet")
+        };
+        let frame = frame.map_err(|_| unreadable(kind))?;
         let has_person = frame.schema().fields().iter().any(|f| f.name() == person_column);
-        out.push(Table {
-            name: name.clone(),
-            path: path.clone(),
-            person_column: has_person.then(|| person_column.to_string()),
-        });
+        let path = if is_csv {
+            let sorted = if has_person {
+                frame.sort(vec![col(format!("\"{person_column}\"")).sort(true, true)]).map_err(|_| unreadable(kind))?
+            } else {
+                frame
+            };
+            std::fs::create_dir_all(work)
+                .map_err(|e| EngineError::Setup(format!("a work folder cannot be made ({})", e.kind())))?;
+            let parquet = work.join(format!("table-{}.parquet", out.len()));
+            let target = parquet.to_string_lossy().into_owned();
+            sorted
+                .write_parquet(
+                    &target,
+                    datafusion::dataframe::DataFrameWriteOptions::new().with_single_file_output(true),
+                    None,
+                )
+                .await
+                .map_err(|_| unreadable(kind))?;
+            parquet
+        } else {
+            path.clone()
+        };
+        out.push(Table { name: name.clone(), path, person_column: has_person.then(|| person_column.to_string()) });
     }
     Ok(out)
 }

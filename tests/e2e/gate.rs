@@ -132,6 +132,28 @@ async fn tre_gate_check_judges_every_cell_by_the_persons_behind_it() {
     assert_eq!(code, 1, "{all}");
     assert!(all.contains("corrupt"), "{all}");
 
+    // CSV files are read too (written as Parquet, sorted by the person, for the runner):
+    // 25 persons in no order, three visits each.
+    let csv = data.join("visits.csv");
+    let mut text = String::from("person_id,kind,days\n");
+    for i in 0..75u64 {
+        let p = (i * 7) % 25 + 1;
+        text.push_str(&format!("{p},{},{}\n", if p % 2 == 0 { "in" } else { "out" }, i % 4));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let out = tre()
+        .args(["gate", "check", "--table"])
+        .arg(format!("visit={}", csv.display()))
+        .args(["--sql", "SELECT kind, COUNT(*) AS n, SUM(days) AS d FROM visit GROUP BY kind ORDER BY kind"])
+        .output()
+        .await
+        .unwrap();
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    let persons: Vec<u64> = v["cells"].as_array().unwrap().iter().map(|c| c["persons"].as_u64().unwrap()).collect();
+    assert_eq!(persons, vec![12, 12, 13, 13], "{all}");
+    assert_eq!(v["status"], "pass", "{all}");
+
     // A params file with an unknown key, or k above 1, is refused before anything runs.
     for bad in [r#"{"treshold": 5}"#, r#"{"nk_k": 1.5}"#, r#"{"threshold": -1}"#] {
         std::fs::write(&params, bad).unwrap();
