@@ -96,6 +96,9 @@ pub fn judge(answer: &Answer, params: &Params) -> Judgement {
         return refused(format!("unknown-lineage: {reason}"));
     }
     let names: Vec<String> = answer.schema.fields().iter().map(|f| f.name().clone()).collect();
+    if answer.uses.len() != names.len() {
+        return refused("unknown-lineage: the result does not say which aggregates its columns come from".into());
+    }
     let groups: Vec<usize> = (0..names.len()).filter(|c| answer.uses[*c].is_empty()).collect();
     let rows = workspace_runner::text::rows_json(&answer.batches);
     let mut cells = Vec::new();
