@@ -397,6 +397,11 @@ impl Status {
         })
     }
 
+    /// Whether an output with this status may go on to release (pass or review).
+    pub fn may_be_released(self) -> bool {
+        matches!(self, Status::Pass | Status::Review)
+    }
+
     /// Its name.
     pub fn name(self) -> &'static str {
         match self {

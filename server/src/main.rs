@@ -302,22 +302,18 @@ async fn gate_check(
         let index = tre_server::runner::person_index(&tables).await?;
         let (checked, sets) = gate::difference(j.clone(), answer, &index, ledger)
             .map_err(|e| anyhow::anyhow!("the ledger check failed: {e}"))?;
-        if record && matches!(checked.status, policy::sdc::Status::Pass | policy::sdc::Status::Review) {
+        if record && checked.status.may_be_released() {
             let release = ledger.record(sets).map_err(|e| anyhow::anyhow!(e))?;
             eprintln!("recorded as release {release}");
         }
         judgement = Ok(checked);
     }
-    if record
-        && !judgement
-            .as_ref()
-            .is_ok_and(|j| matches!(j.status, policy::sdc::Status::Pass | policy::sdc::Status::Review))
-    {
+    if record && !judgement.as_ref().is_ok_and(|j| j.status.may_be_released()) {
         let what = judgement.as_ref().map(|j| j.status.name()).unwrap_or("not run");
         eprintln!("error: the output is {what}: it was not recorded as released");
     }
     let code = match &judgement {
-        Ok(j) if matches!(j.status, policy::sdc::Status::Pass | policy::sdc::Status::Review) => ExitCode::SUCCESS,
+        Ok(j) if j.status.may_be_released() => ExitCode::SUCCESS,
         Ok(_) | Err(workspace_runner::EngineError::Refused(_)) => ExitCode::from(2),
         Err(_) => ExitCode::FAILURE,
     };

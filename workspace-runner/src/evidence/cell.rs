@@ -169,6 +169,11 @@ impl Values {
 }
 
 impl Feed {
+    /// A feed like this one, with its own hint and buffer.
+    fn fresh(&self) -> Feed {
+        Feed { count: self.count, index: self.index.clone(), hint: 0, persons: Vec::new() }
+    }
+
     /// Fills `self.persons` with the batch's person indices and reads its values.
     fn read(&mut self, args: &[ArrayRef]) -> Result<Values> {
         let persons = arrow::compute::cast(&args[0], &DataType::Int64)?;
@@ -273,7 +278,7 @@ impl<C: Cell> GroupsAccumulator for Trackers<C> {
 
     fn convert_to_state(&self, values: &[ArrayRef], opt_filter: Option<&BooleanArray>) -> Result<Vec<ArrayRef>> {
         // Each row its own state (when partial aggregation does not pay, DataFusion skips it).
-        let mut feed = Feed { count: self.feed.count, index: self.feed.index.clone(), hint: 0, persons: Vec::new() };
+        let mut feed = self.feed.fresh();
         let v = feed.read(values)?;
         let states = (0..feed.persons.len())
             .map(|i| {

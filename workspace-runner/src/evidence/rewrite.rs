@@ -456,6 +456,15 @@ fn not_a_ranking(e: &Expr) -> Option<String> {
     }
 }
 
+/// The query's aggregates `e` is computed from, given those of each column of `below`.
+fn uses_of(e: &Expr, below: &DFSchema, uses: &[Vec<usize>]) -> Vec<usize> {
+    let mut d: BTreeSet<usize> = BTreeSet::new();
+    for r in refs(e, below) {
+        d.extend(uses.get(r).into_iter().flatten());
+    }
+    d.into_iter().collect()
+}
+
 /// Whether any node of `plan` is an aggregate.
 fn has_aggregate(plan: &LogicalPlan) -> bool {
     matches!(plan, LogicalPlan::Aggregate(_)) || plan.inputs().iter().any(|i| has_aggregate(i))
@@ -607,11 +616,7 @@ pub fn rewrite(
                 let below = current.schema().clone();
                 let mut next_uses = Vec::new();
                 for e in &p.expr {
-                    let mut d: BTreeSet<usize> = BTreeSet::new();
-                    for r in refs(e, &below) {
-                        d.extend(uses.get(r).cloned().unwrap_or_default());
-                    }
-                    next_uses.push(d.into_iter().collect());
+                    next_uses.push(uses_of(e, &below, &uses));
                 }
                 uses = next_uses;
                 let mut exprs = p.expr.clone();
@@ -632,11 +637,8 @@ pub fn rewrite(
                 let below = current.schema().clone();
                 uses.resize(below.fields().len(), vec![]);
                 for e in &w.window_expr {
-                    let mut d: BTreeSet<usize> = BTreeSet::new();
-                    for r in refs(e, &below) {
-                        d.extend(uses.get(r).cloned().unwrap_or_default());
-                    }
-                    uses.push(d.into_iter().collect());
+                    let u = uses_of(e, &below, &uses);
+                    uses.push(u);
                 }
                 node.with_new_exprs(node.expressions(), vec![current])?
             }
