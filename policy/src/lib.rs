@@ -8,5 +8,6 @@
 
 pub mod access;
 pub mod sdc;
+pub mod suppress;
 
 pub use access::{AccessPolicy, Grant, PolicyError, Request};

@@ -402,6 +402,11 @@ impl Status {
         matches!(self, Status::Pass | Status::Review)
     }
 
+    /// Parses its name.
+    pub fn parse(s: &str) -> Option<Status> {
+        [Status::Pass, Status::Review, Status::Fail, Status::Refused].into_iter().find(|x| x.name() == s)
+    }
+
     /// Its name.
     pub fn name(self) -> &'static str {
         match self {

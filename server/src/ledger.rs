@@ -33,6 +33,10 @@ pub struct Released {
     /// Its persons, as ledger ids (base64 of a serialized Roaring bitmap on disk).
     #[serde(with = "bitmap_text")]
     pub persons: RoaringBitmap,
+    /// Its published value, when the ledger was told (a total released earlier counts as
+    /// published in secondary suppression only if the value adds up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
 }
 
 mod bitmap_text {
@@ -87,27 +91,35 @@ pub struct Ledger {
 impl Ledger {
     /// An empty ledger in memory (for benchmarks and tests).
     pub fn in_memory(threshold: u64) -> Ledger {
-        Ledger { threshold: threshold.max(1), ..Ledger::default() }
+        Ledger { threshold: threshold.max(1), disk: OnDisk { version: 1, ..OnDisk::default() }, ..Ledger::default() }
     }
 
     /// Opens the ledger in `dir` (empty if it has none yet), indexed for `threshold`.
     pub fn open(dir: &Path, threshold: u64) -> Result<Ledger, String> {
         let path = dir.join("ledger.json");
-        let disk: OnDisk = match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| format!("the ledger {} is corrupt ({e}); nothing was checked", path.display()))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => OnDisk { version: 1, ..OnDisk::default() },
-            Err(e) => return Err(format!("the ledger {} cannot be read ({})", path.display(), e.kind())),
+        let name = format!("the ledger {}", path.display());
+        let mut ledger = match std::fs::read(&path) {
+            Ok(bytes) => Ledger::from_bytes(&bytes, &name, threshold)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ledger::in_memory(threshold),
+            Err(e) => return Err(format!("{name} cannot be read ({})", e.kind())),
         };
-        let mut ledger = Ledger { path: Some(path.clone()), ..Ledger::in_memory(threshold) };
+        ledger.path = Some(path);
+        Ok(ledger)
+    }
+
+    /// A ledger read from its stored form (`name` says which, in errors), indexed for `threshold`.
+    pub fn from_bytes(bytes: &[u8], name: &str, threshold: u64) -> Result<Ledger, String> {
+        let disk: OnDisk =
+            serde_json::from_slice(bytes).map_err(|e| format!("{name} is corrupt ({e}); nothing was checked"))?;
+        let mut ledger = Ledger::in_memory(threshold);
         for (i, p) in disk.registry.iter().enumerate() {
             if ledger.ids.insert(*p, i as u32).is_some() {
-                return Err(format!("the ledger {} is corrupt (a person twice); nothing was checked", path.display()));
+                return Err(format!("{name} is corrupt (a person twice); nothing was checked"));
             }
         }
         let known = disk.registry.len() as u64;
         if disk.cells.iter().any(|c| c.persons.max().is_some_and(|m| u64::from(m) >= known)) {
-            return Err(format!("the ledger {} is corrupt (an unknown person); nothing was checked", path.display()));
+            return Err(format!("{name} is corrupt (an unknown person); nothing was checked"));
         }
         let cells = disk.cells.clone();
         ledger.disk = OnDisk { cells: Vec::new(), ..disk };
@@ -115,6 +127,11 @@ impl Ledger {
             ledger.index(c);
         }
         Ok(ledger)
+    }
+
+    /// The stored form.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
+        serde_json::to_vec(&self.disk).map_err(|e| format!("the ledger cannot be written ({e})"))
     }
 
     /// The threshold T the ledger checks differences against.
@@ -212,14 +229,36 @@ impl Ledger {
         out
     }
 
-    /// Records `cells` (label, ledger ids) as one new release, and writes the ledger.
-    pub fn record(&mut self, cells: Vec<(String, RoaringBitmap)>) -> Result<u64, String> {
-        let release = self.last_release() + 1;
-        for (label, persons) in cells {
-            self.index(Released { release, label, persons });
+    /// How many persons the ledger has ids for.
+    pub fn known(&self) -> usize {
+        self.disk.registry.len()
+    }
+
+    /// Pseudonyms of the persons with ids from `from` on (those [`Ledger::ids_of`] added).
+    pub fn registered_since(&self, from: usize) -> Vec<i64> {
+        self.disk.registry.get(from..).map(<[i64]>::to_vec).unwrap_or_default()
+    }
+
+    /// Released cells whose persons are exactly `a`.
+    pub fn equal_sets(&self, a: &RoaringBitmap) -> Vec<usize> {
+        let Some(first) = a.min() else { return Vec::new() };
+        let cells = self.postings.get(&first).into_iter().flatten();
+        cells.filter(|c| self.disk.cells[**c as usize].persons == *a).map(|c| *c as usize).collect()
+    }
+
+    /// Records `cells` (label, ledger ids, value) as one new release, and writes the ledger when it
+    /// lives in a folder (a ledger in the database is written by its caller, [`Ledger::to_bytes`]).
+    pub fn record(&mut self, cells: Vec<(String, RoaringBitmap, Option<f64>)>) -> Result<u64, String> {
+        self.record_as(self.last_release() + 1, cells)
+    }
+
+    /// Records `cells` as release number `release` (the platform's own release id).
+    pub fn record_as(&mut self, release: u64, cells: Vec<(String, RoaringBitmap, Option<f64>)>) -> Result<u64, String> {
+        for (label, persons, value) in cells {
+            self.index(Released { release, label, persons, value });
         }
         if let Some(path) = &self.path {
-            let text = serde_json::to_vec(&self.disk).map_err(|e| format!("the ledger cannot be written ({e})"))?;
+            let text = self.to_bytes()?;
             let dir = path.parent().unwrap_or(Path::new("."));
             std::fs::create_dir_all(dir).map_err(|e| format!("the ledger cannot be written ({})", e.kind()))?;
             let beside = path.with_extension("json.new");
@@ -255,7 +294,7 @@ mod tests {
     #[test]
     fn a_rerun_with_a_few_more_persons_differs_and_equal_sets_do_not() {
         let mut ledger = Ledger::in_memory(10);
-        ledger.record(vec![("n".into(), set(0..100)), ("m".into(), set(500..600))]).unwrap();
+        ledger.record(vec![("n".into(), set(0..100), None), ("m".into(), set(500..600), None)]).unwrap();
         // Three persons more: describes three persons.
         let d = ledger.differences(&set(0..103));
         assert_eq!(d, vec![Difference { cell: 0, only_new: 3, only_released: 0 }]);
@@ -278,7 +317,7 @@ mod tests {
         use rand::{Rng, SeedableRng};
         let mut rng = rand::rngs::StdRng::seed_from_u64(7 + threshold);
         let mut ledger = Ledger::in_memory(threshold);
-        let cells: Vec<(String, RoaringBitmap)> = (0..300)
+        let cells: Vec<(String, RoaringBitmap, Option<f64>)> = (0..300)
             .map(|i| {
                 let start = rng.random_range(0..2000u32);
                 let len = rng.random_range(1..60u32);
@@ -286,11 +325,11 @@ mod tests {
                 for _ in 0..rng.random_range(0..4) {
                     s.remove(rng.random_range(start..start + len));
                 }
-                (format!("c{i}"), s)
+                (format!("c{i}"), s, None)
             })
             .collect();
         ledger.record(cells.clone()).unwrap();
-        for (_, a) in cells.iter().take(100) {
+        for (_, a, _) in cells.iter().take(100) {
             let mut a = a.clone();
             a.insert(rng.random_range(0..2100));
             assert_eq!(ledger.differences(&a), brute(&ledger, &a));
@@ -303,7 +342,7 @@ mod tests {
         let mut ledger = Ledger::open(&dir, 10).unwrap();
         let a = ledger.ids_of([900, 17, 4]);
         assert_eq!(a, set([0, 1, 2]));
-        assert_eq!(ledger.record(vec![("n".into(), a)]).unwrap(), 1);
+        assert_eq!(ledger.record(vec![("n".into(), a, Some(3.0))]).unwrap(), 1);
         let mut again = Ledger::open(&dir, 10).unwrap();
         assert_eq!(again.ids_of([4, 5]), set([2, 3]));
         assert_eq!(again.cells().len(), 1);

@@ -136,6 +136,10 @@ enum GateCommand {
         /// review).
         #[arg(long, requires = "ledger")]
         record: bool,
+        /// Blank failing cells, and the cells of counts and sums that would give them back
+        /// through the table's totals or totals released before (secondary suppression).
+        #[arg(long)]
+        suppress: bool,
         /// json (default) or text.
         #[arg(long, default_value = "json", value_parser = ["json", "text"])]
         format: String,
@@ -279,6 +283,7 @@ async fn gate_check(
     params: Option<PathBuf>,
     ledger: Option<PathBuf>,
     record: bool,
+    suppress: bool,
     format: &str,
 ) -> anyhow::Result<ExitCode> {
     use tre_server::gate;
@@ -295,6 +300,8 @@ async fn gate_check(
     };
     let work = WorkDir::new();
     let (tables, result) = run_once(args, workspace_runner::Limits::default(), &work).await?;
+    let rounding = if params.round_base > 0 { gate::Rounding::Base(params.round_base) } else { gate::Rounding::None };
+    let mitigation = gate::Mitigation { suppress, rounding };
     let mut judgement = result.as_ref().map(|answer| gate::judge(answer, &params));
     if let (Ok(answer), Ok(j), Some(ledger)) = (&result, &judgement, ledger.as_mut())
         && j.status != policy::sdc::Status::Refused
@@ -302,11 +309,16 @@ async fn gate_check(
         let index = tre_server::runner::person_index(&tables).await?;
         let (checked, sets) = gate::difference(j.clone(), answer, &index, ledger)
             .map_err(|e| anyhow::anyhow!("the ledger check failed: {e}"))?;
+        let checked = gate::mitigate(checked, mitigation, Some((ledger, &sets))).map_err(|e| anyhow::anyhow!(e))?;
         if record && checked.status.may_be_released() {
-            let release = ledger.record(sets).map_err(|e| anyhow::anyhow!(e))?;
+            let release = ledger.record(gate::released_cells(&checked, &sets)).map_err(|e| anyhow::anyhow!(e))?;
             eprintln!("recorded as release {release}");
         }
         judgement = Ok(checked);
+    } else if let Ok(j) = &judgement
+        && j.status != policy::sdc::Status::Refused
+    {
+        judgement = Ok(gate::mitigate(j.clone(), mitigation, None).map_err(|e| anyhow::anyhow!(e))?);
     }
     if record && !judgement.as_ref().is_ok_and(|j| j.status.may_be_released()) {
         let what = judgement.as_ref().map(|j| j.status.name()).unwrap_or("not run");
@@ -387,8 +399,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Query { query: args, memory_limit, time_limit, format } => {
             query(args, memory_limit, time_limit, &format).await
         }
-        Command::Gate { command: GateCommand::Check { query: args, params, ledger, record, format } } => {
-            gate_check(args, params, ledger, record, &format).await
+        Command::Gate { command: GateCommand::Check { query: args, params, ledger, record, suppress, format } } => {
+            gate_check(args, params, ledger, record, suppress, &format).await
         }
         Command::Migrate => {
             let config = load_config()?;

@@ -57,6 +57,22 @@ async fn tre_gate_check_judges_every_cell_by_the_persons_behind_it() {
     assert!(rules(small).contains(&"threshold".to_string()), "{small}");
     assert!(cells.iter().any(|c| c["statistic"] == "sum") && cells.iter().any(|c| c["statistic"] == "count"));
 
+    // Suppressed: every failing drug is blanked, and the total stays published without giving
+    // a blanked drug back (one blank alone would be the total minus the rest).
+    let by_drug = "SELECT drug_code, COUNT(DISTINCT person_id) AS n FROM drug_exposure GROUP BY ROLLUP(drug_code)";
+    let (code, v, all) = check(&data, by_drug, &["--suppress"]).await;
+    assert_eq!((code, v["status"].as_str()), (0, Some("pass")), "{all}");
+    let cells = v["cells"].as_array().unwrap();
+    let kind = |k: &str| cells.iter().filter(|c| c["suppression"] == k).count();
+    assert!(kind("primary") >= 1, "{all}");
+    assert!(kind("primary") + kind("secondary") >= 2, "{all}");
+    for c in cells {
+        let fails = c["rules"].as_array().unwrap().iter().any(|r| r["severity"] == "fail");
+        assert_eq!(c["suppressed"], fails || c["suppression"] == "secondary", "{c}");
+        assert_eq!(c["value"].is_null(), c["suppressed"] == true, "{c}");
+    }
+    assert!(cells.iter().any(|c| c["group"]["drug_code"].is_null() && c["suppressed"] == false), "{all}");
+
     // Counts rounded to base 5 when the parameters ask, with the value before rounding.
     std::fs::write(&params, r#"{"round_base": 5}"#).unwrap();
     let (_, v, all) = check(&data, by_sex, &["--params", params.to_str().unwrap()]).await;

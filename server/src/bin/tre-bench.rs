@@ -260,7 +260,8 @@ fn gate_bench() {
     };
     println!("{:>9} {:>10} {:>14} {:>8}", "released", "index s", "check 1000 ms", "flagged");
     for released in [1_000usize, 10_000, 100_000] {
-        let cells: Vec<(String, RoaringBitmap)> = (0..released).map(|i| (format!("c{i}"), cell(&mut rng))).collect();
+        let cells: Vec<(String, RoaringBitmap, Option<f64>)> =
+            (0..released).map(|i| (format!("c{i}"), cell(&mut rng), None)).collect();
         let started = Instant::now();
         let mut ledger = Ledger::in_memory(10);
         let _ = ledger.record(cells.clone());
@@ -369,7 +370,8 @@ async fn runner_bench(persons: u64, runs: usize) -> anyhow::Result<()> {
         ("cohort", cohort),
     ];
     let python = std::env::var("TRE_BENCH_PYTHON").unwrap_or_else(|_| "python3".into());
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/bench_duckdb.py");
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let script = Path::new(&manifest).join("../scripts/bench_duckdb.py");
     let duck = Command::new(&python)
         .arg(&script)
         .arg(&data)
