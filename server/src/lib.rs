@@ -19,6 +19,7 @@ pub mod gate;
 pub mod keys;
 pub mod ledger;
 pub mod objects;
+pub mod outputs;
 pub mod projects;
 pub mod runner;
 pub mod web;

@@ -17,6 +17,8 @@ pub enum ProjectAction {
     ViewProject,
     /// Open the workspace and query the extract.
     QueryWorkspace,
+    /// Save outputs and ask for their release.
+    RequestRelease,
 }
 
 impl ProjectAction {
@@ -25,6 +27,7 @@ impl ProjectAction {
         match self {
             ProjectAction::ViewProject => ("project", "view"),
             ProjectAction::QueryWorkspace => ("workspace", "query"),
+            ProjectAction::RequestRelease => ("output", "request_release"),
         }
     }
 
@@ -33,6 +36,7 @@ impl ProjectAction {
         match self {
             ProjectAction::ViewProject => "project.view",
             ProjectAction::QueryWorkspace => "workspace.query",
+            ProjectAction::RequestRelease => "output.request_release",
         }
     }
 }
@@ -44,6 +48,8 @@ pub enum PlatformAction {
     ManagePeople,
     /// Ingest datasets and edit their dictionary.
     ManageDatasets,
+    /// Review outputs and set the gate's parameters.
+    ReviewOutputs,
 }
 
 impl PlatformAction {
@@ -52,6 +58,7 @@ impl PlatformAction {
         match self {
             PlatformAction::ManagePeople => ("people", "manage"),
             PlatformAction::ManageDatasets => ("datasets", "manage"),
+            PlatformAction::ReviewOutputs => ("outputs", "review"),
         }
     }
 
@@ -60,6 +67,7 @@ impl PlatformAction {
         match self {
             PlatformAction::ManagePeople => "people.manage",
             PlatformAction::ManageDatasets => "datasets.manage",
+            PlatformAction::ReviewOutputs => "outputs.review",
         }
     }
 }

@@ -31,6 +31,12 @@ impl Needs for Query {
     const ACTION: ProjectAction = ProjectAction::QueryWorkspace;
 }
 
+/// Saving outputs and asking for their release.
+pub struct Release;
+impl Needs for Release {
+    const ACTION: ProjectAction = ProjectAction::RequestRelease;
+}
+
 /// A request allowed to take action `A` in the project named by the path's `project_id`.
 pub struct Authorised<A: Needs> {
     /// The capability.
@@ -89,6 +95,12 @@ impl NeedsPlatform for ManagePeople {
 pub struct ManageDatasets;
 impl NeedsPlatform for ManageDatasets {
     const ACTION: PlatformAction = PlatformAction::ManageDatasets;
+}
+
+/// Reviewing outputs (custodians).
+pub struct ReviewOutputs;
+impl NeedsPlatform for ReviewOutputs {
+    const ACTION: PlatformAction = PlatformAction::ReviewOutputs;
 }
 
 /// A signed-in person allowed to take platform action `A`; the decision is audited either way.

@@ -111,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::datasets::routes::routes())
         .merge(crate::extracts::routes::routes())
         .merge(crate::workspaces::routes::routes())
+        .merge(crate::outputs::routes::routes())
         .route("/static/style.css", get(style))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

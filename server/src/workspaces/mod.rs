@@ -19,6 +19,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
+use workspace_runner::evidence::PersonIndex;
 use workspace_runner::sandbox::Protection;
 use workspace_runner::{Answer, EngineError, Limits, RunnerProcess, Table};
 
@@ -28,6 +29,7 @@ pub const IDLE: Duration = Duration::from_secs(15 * 60);
 struct Slot {
     runner: RunnerProcess,
     extract_id: i64,
+    tables: Vec<Table>,
     last_used: Instant,
 }
 
@@ -40,6 +42,8 @@ pub struct Supervisor {
     limits: Limits,
     /// What a runner started on this machine reports, learnt at start.
     protections: std::sync::RwLock<Result<Vec<Protection>, String>>,
+    /// Person indices of extracts (the gate reads answers' person sets through them).
+    indices: Mutex<HashMap<i64, Arc<PersonIndex>>>,
 }
 
 impl Supervisor {
@@ -51,6 +55,7 @@ impl Supervisor {
             cache: data_dir.join("runners"),
             limits,
             protections: std::sync::RwLock::new(Err("not probed yet".into())),
+            indices: Mutex::new(HashMap::new()),
         }
     }
 
@@ -98,6 +103,32 @@ impl Supervisor {
 
     /// Runs `sql` in `project`'s runner, starting it (over the current extract) if needed.
     pub async fn query(&self, db: &Db, project: i64, sql: &str) -> Result<Answer, EngineError> {
+        self.run(db, project, sql).await.map(|(answer, _, _)| answer)
+    }
+
+    /// Runs `sql` like [`Supervisor::query`], and gives with the answer the extract it ran
+    /// over and that extract's person index (built once per extract).
+    pub async fn query_with_persons(
+        &self,
+        db: &Db,
+        project: i64,
+        sql: &str,
+    ) -> Result<(Answer, i64, Arc<PersonIndex>), EngineError> {
+        let (answer, extract, tables) = self.run(db, project, sql).await?;
+        let mut indices = self.indices.lock().await;
+        let index = match indices.get(&extract) {
+            Some(index) => index.clone(),
+            None => {
+                let index = Arc::new(crate::runner::person_index(&tables).await?);
+                indices.retain(|_, i| Arc::strong_count(i) > 1);
+                indices.insert(extract, index.clone());
+                index
+            }
+        };
+        Ok((answer, extract, index))
+    }
+
+    async fn run(&self, db: &Db, project: i64, sql: &str) -> Result<(Answer, i64, Vec<Table>), EngineError> {
         let extract = crate::extracts::store::latest(db, project)
             .await
             .map_err(|_| EngineError::Unavailable)?
@@ -114,14 +145,16 @@ impl Supervisor {
                 }
                 let tables = self.materialise(&extract).await?;
                 let exe = crate::runner::runner_exe()?;
-                let runner = RunnerProcess::start(&exe, tables, self.limits.clone(), &runner_folder(project)).await?;
+                let runner =
+                    RunnerProcess::start(&exe, tables.clone(), self.limits.clone(), &runner_folder(project)).await?;
                 tracing::info!(project, extract = extract.id, pid = runner.pid(), "workspace runner started");
-                slots.insert(project, Slot { runner, extract_id: extract.id, last_used: Instant::now() });
+                slots.insert(project, Slot { runner, extract_id: extract.id, tables, last_used: Instant::now() });
             }
             let slot = slots.get_mut(&project).ok_or(EngineError::Unavailable)?;
             slot.last_used = Instant::now();
-            slot.runner.client()
+            (slot.runner.client(), slot.tables.clone())
         };
+        let (client, tables) = client;
         let result = client.query(sql).await;
         if let Err(EngineError::Unavailable) = &result {
             // Did the runner die? Then say so, and forget it: the next query starts a new one.
@@ -138,7 +171,7 @@ impl Supervisor {
                 return Err(EngineError::Stopped(why));
             }
         }
-        result
+        result.map(|answer| (answer, extract.id, tables))
     }
 
     /// Stops `project`'s runner now (access ended, extract replaced, project closed).
