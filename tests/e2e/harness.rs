@@ -269,6 +269,14 @@ impl Client {
         Self::page(self.http.get(format!("{}{path}", self.base)).send().await.unwrap()).await
     }
 
+    /// A GET with what a walker needs: status, content type, body and redirect target.
+    pub async fn raw_get(&self, path: &str) -> (StatusCode, String, String, Option<String>) {
+        let resp = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let (status, kind, location) = (resp.status(), header("content-type").unwrap_or_default(), header("location"));
+        (status, kind, resp.text().await.unwrap(), location)
+    }
+
     /// Posts a form exactly as given (the caller includes the CSRF token or not).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         Self::page(self.http.post(format!("{}{path}", self.base)).form(fields).send().await.unwrap()).await

@@ -11,6 +11,7 @@ mod audit;
 mod bad_input;
 mod datasets;
 mod gate;
+mod law1;
 mod outputs;
 mod query;
 mod signin;

@@ -229,6 +229,26 @@ async fn release_workflow(engine: Engine) {
     assert_eq!(state_of(&db, both_output).await, "released");
     assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM releases WHERE output_id = {both_output}")).await, 1);
     assert_eq!(count(&db, &format!("SELECT releases FROM ledgers WHERE project_id = {project}")).await, 2);
+
+    // Saved from the workspace page's own form; then the project is suspended (law 7): the
+    // request stops, and a vote on it is refused.
+    let workspace = format!("/projects/{project}/workspace");
+    let shown = analyst.submit(&workspace, &workspace, &[("sql", by_sex)]).await;
+    assert!(shown.body.contains("Save as output"), "{}", shown.body);
+    let saved = analyst
+        .submit(&workspace, &format!("/projects/{project}/outputs"), &[("sql", by_sex), ("title", "Again")])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let (late_output, _, _, _) = newest(&db).await;
+    let p = format!("/projects/{project}/outputs/{late_output}");
+    analyst.submit(&p, &format!("{p}/submit"), &[]).await;
+    assert_eq!(state_of(&db, late_output).await, "submitted");
+    exec(&db, &format!("UPDATE projects SET status = 'suspended' WHERE id = {project}")).await;
+    let stopped = vote(&custodian1, late_output, "approve", "").await;
+    assert!(stopped.body.contains("release requests are stopped"), "{}", stopped.body);
+    assert_eq!(state_of(&db, late_output).await, "stopped");
+    assert_eq!(audit_count(&db, "output.stop", "success", None).await, 1);
+    assert_eq!(audit_count(&db, "output.vote", "denied", Some("project_not_open")).await, 1);
     server.stop().await;
 }
 both!(outputs_are_judged_suppressed_reviewed_by_two_custodians_and_released_once, release_workflow);

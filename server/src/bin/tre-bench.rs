@@ -284,6 +284,41 @@ fn gate_bench() {
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         println!("{released:>9} {indexed:>10.2} {ms:>14.1} {flagged:>8}");
     }
+    suppression_bench();
+}
+
+/// Secondary suppression of n x n tables of counts with row and column margins and a grand
+/// total (as GROUP BY CUBE gives them): inner counts drawn from 0..40, those of 1 to 3 failing.
+fn suppression_bench() {
+    use policy::suppress::{Cell, suppress};
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    println!("{:>9} {:>7} {:>8} {:>10} {:>8}", "table", "cells", "primary", "secondary", "ms");
+    for n in [20u32, 50, 100] {
+        let values: Vec<u64> = (0..n * n).map(|_| rng.random_range(0..40)).collect();
+        let mut members: Vec<Vec<u32>> = (0..n * n).map(|i| vec![i]).collect();
+        members.extend((0..n).map(|r| (0..n).map(|c| r * n + c).collect()));
+        members.extend((0..n).map(|c| (0..n).map(|r| r * n + c).collect()));
+        members.push((0..n * n).collect());
+        let cells: Vec<Cell> = members
+            .into_iter()
+            .map(|m| {
+                let value: u64 = m.iter().map(|i| values[*i as usize]).sum();
+                Cell { members: m, cost: value as f64, primary: (1..=3).contains(&value), forced: false }
+            })
+            .collect();
+        let started = Instant::now();
+        let outcome = match suppress((n * n) as usize, &cells) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("suppression failed: {e}");
+                return;
+            }
+        };
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let primary = cells.iter().filter(|c| c.primary).count();
+        println!("{:>9} {:>7} {primary:>8} {:>10} {ms:>8.1}", format!("{n} x {n}"), cells.len(), outcome.secondary);
+    }
 }
 
 /// Best of `runs` wall-clock seconds, and the last result.

@@ -590,6 +590,15 @@ pub async fn vote(
             .await?;
     let Some((project, state, requester, version, title)) = row else { return Err(StoreError::NotFound) };
     let state = State::parse(&state).ok_or_else(|| StoreError::Rule(format!("unknown output state {state}")))?;
+    if !state.is_final() && !project_is_open(&mut tx, project, now).await? {
+        stop_outputs(&mut tx, now, project, "the project's access has ended").await?;
+        tx.commit().await?;
+        let message = "The project's approval has ended or is suspended; its release requests are stopped.".to_string();
+        let event =
+            AuditEvent::new(Actor::Person(custodian), "output.vote", format!("output:{output}"), Outcome::Denied)
+                .with_details(json!({"vote": vote.as_str(), "version": version, "reason": "project_not_open"}));
+        return Err(refuse(db, now, event, message).await);
+    }
     let members: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT person_id FROM project_members WHERE project_id = $1")
         .bind(project)
         .fetch_all(&mut *tx)
@@ -685,6 +694,48 @@ pub async fn vote(
     }
     tx.commit().await?;
     Ok(next)
+}
+
+/// Whether `project` is approved and today is within its dates.
+async fn project_is_open(tx: &mut WriteTx, project: i64, now: OffsetDateTime) -> Result<bool, StoreError> {
+    use crate::accreditation::domain::parse_date;
+    let row: Option<(String, String, String)> =
+        sqlx::query_as("SELECT status, starts_on, ends_on FROM projects WHERE id = $1")
+            .bind(project)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some((status, starts, ends)) = row else { return Ok(false) };
+    let (Some(status), Ok(starts), Ok(ends)) =
+        (crate::projects::domain::Status::parse(&status), parse_date(&starts), parse_date(&ends))
+    else {
+        return Ok(false);
+    };
+    Ok(domain::project_open(status, starts, ends, now.date()))
+}
+
+/// Stops every open release request of `project` (law 7: its access ended), inside the
+/// caller's transaction, with an audit entry naming `reason`. Returns how many stopped.
+pub async fn stop_outputs(
+    tx: &mut WriteTx,
+    now: OffsetDateTime,
+    project: i64,
+    reason: &str,
+) -> Result<u64, StoreError> {
+    let stopped = sqlx::query(
+        "UPDATE outputs SET state = 'stopped', updated_at = $1 WHERE project_id = $2 \
+         AND state IN ('draft', 'submitted', 'changes_requested')",
+    )
+    .bind(to_millis(now))
+    .bind(project)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if stopped > 0 {
+        let event = AuditEvent::new(Actor::System, "output.stop", format!("project:{project}"), Outcome::Success)
+            .with_details(json!({"outputs": stopped, "reason": reason}));
+        append(tx, now, &event).await?;
+    }
+    Ok(stopped)
 }
 
 /// The release inside the approving vote's transaction: table, manifest, ledger entry, audit.

@@ -86,6 +86,7 @@ impl SignedIn {
             csrf: csrf_token(&self.session).await?,
             person: Some(self.display_name.clone()),
             is_admin: self.roles.contains(&PlatformRole::Administrator),
+            is_custodian: self.roles.contains(&PlatformRole::Custodian),
         })
     }
 }

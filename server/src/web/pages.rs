@@ -12,6 +12,8 @@ pub struct Chrome {
     pub person: Option<String>,
     /// Whether to show the administration link.
     pub is_admin: bool,
+    /// Whether to show the custodians' review link.
+    pub is_custodian: bool,
 }
 
 /// An error page.

@@ -9,8 +9,13 @@ use workspace_runner::channel::Service;
 use workspace_runner::process::{Ready, RunnerConfig};
 use workspace_runner::{Engine, sandbox};
 
+/// The one line the server reads. If the server is gone (its end of the pipe closed), there is
+/// no one to tell: the write fails quietly instead of panicking.
 fn say(ready: &Ready) {
-    println!("{}", serde_json::to_string(ready).unwrap_or_else(|_| "{\"ready\":false}".into()));
+    use std::io::Write;
+    let line = serde_json::to_string(ready).unwrap_or_else(|_| "{\"ready\":false}".into());
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|_| out.flush());
 }
 
 fn fail(message: String, protections: Vec<sandbox::Protection>) -> std::process::ExitCode {
