@@ -370,6 +370,51 @@ pub fn judge(statistic: Statistic, evidence: &Evidence, params: &Params) -> Vec<
     out
 }
 
+/// The `full-cell` rule over one count column: `cells` are its cells as (group values, None
+/// where a total stands; persons). A cell with persons holds its whole row or column when every
+/// other cell of that line (same values in every other grouping column) has none, and the
+/// column it varies in has other values elsewhere in the table, so the line's margin equals
+/// it. Returns the cells (by position) with their review findings.
+pub fn full_cells(names: &[&str], cells: &[(Vec<Option<&str>>, u64)]) -> Vec<(usize, Finding)> {
+    let inner: Vec<usize> = (0..cells.len()).filter(|i| cells[*i].0.iter().all(Option::is_some)).collect();
+    let dims = cells.first().map_or(0, |c| c.0.len());
+    let mut out = Vec::new();
+    for &i in &inner {
+        let (key, persons) = &cells[i];
+        if *persons == 0 {
+            continue;
+        }
+        for k in 0..dims {
+            let values: std::collections::BTreeSet<Option<&str>> = inner.iter().map(|j| cells[*j].0[k]).collect();
+            if values.len() < 2 {
+                continue;
+            }
+            let same_line = |j: &usize| (0..dims).all(|d| d == k || cells[*j].0[d] == key[d]);
+            if inner.iter().filter(|j| **j != i && same_line(j)).all(|j| cells[*j].1 == 0) {
+                let name = names.get(k).copied().unwrap_or("a grouping column");
+                let line: Vec<String> = (0..dims)
+                    .filter(|d| *d != k)
+                    .map(|d| format!("{}={}", names.get(d).copied().unwrap_or("?"), key[d].unwrap_or("")))
+                    .collect();
+                let within = if line.is_empty() { String::new() } else { format!(" of {}", line.join(" ")) };
+                out.push((
+                    i,
+                    Finding {
+                        rule: Rule::FullCell,
+                        severity: Severity::Review,
+                        detail: format!(
+                            "all {persons} persons{within} are in this cell: no other {name} has any, so the cell says \
+                             every one of them has this {name}"
+                        ),
+                    },
+                ));
+                break;
+            }
+        }
+    }
+    out
+}
+
 /// A table's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -421,6 +466,27 @@ impl Status {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cell_holding_its_whole_line_is_a_full_cell() {
+        let names = ["sex", "region"];
+        let c = |s: &'static str, r: &'static str, n: u64| (vec![Some(s), Some(r)], n);
+        // Every person of Kochi is a woman, and every man lives in Tokyo; Tokyo has both.
+        let cells = vec![c("F", "Kochi", 12), c("F", "Tokyo", 40), c("M", "Tokyo", 35), (vec![None, None], 87)];
+        let found = full_cells(&names, &cells);
+        assert_eq!(found.iter().map(|f| f.0).collect::<Vec<_>>(), vec![0, 2]);
+        assert!(found[1].1.detail.starts_with("all 35 persons of sex=M are in this cell"), "{}", found[1].1.detail);
+        assert!(
+            found[0].1.detail.starts_with("all 12 persons of region=Kochi are in this cell"),
+            "{}",
+            found[0].1.detail
+        );
+        // A zero beside it counts as "no other"; a lone cell of a one-value column does not.
+        let cells = vec![c("F", "Kochi", 12), c("M", "Kochi", 0)];
+        assert_eq!(full_cells(&names, &cells).len(), 1);
+        assert!(full_cells(&["n"], &[(vec![Some("all")], 300)]).is_empty());
+        assert!(full_cells(&names, &[c("F", "Tokyo", 40), c("M", "Tokyo", 35)]).is_empty());
+    }
 
     fn cell(persons: u64, top: &[f64], total_abs: f64) -> Evidence {
         Evidence {

@@ -163,7 +163,30 @@ pub fn judge(answer: &Answer, params: &Params) -> Judgement {
             });
         }
     }
+    full_cells(&mut cells);
     finish(cells)
+}
+
+/// Adds `full-cell` findings to the count cells that hold their whole row or column.
+fn full_cells(cells: &mut [Cell]) {
+    let mut columns: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (i, c) in cells.iter().enumerate().filter(|(_, c)| c.statistic == "count") {
+        columns.entry(c.at.1).or_default().push(i);
+    }
+    for members in columns.values() {
+        let found = {
+            let first = &cells[members[0]];
+            let names: Vec<&str> = first.group.iter().map(|(k, _)| k.as_str()).collect();
+            let table: Vec<(Vec<Option<&str>>, u64)> = members
+                .iter()
+                .map(|i| (cells[*i].group.iter().map(|(_, v)| v.as_deref()).collect(), cells[*i].persons))
+                .collect();
+            sdc::full_cells(&names, &table)
+        };
+        for (k, finding) in found {
+            cells[members[k]].findings.push(finding);
+        }
+    }
 }
 
 /// `n` to the nearest multiple of `base` (halves up); zero stays zero.
