@@ -143,6 +143,8 @@ pub struct Config {
     pub objects: crate::objects::ObjectsConfig,
     /// Where the master key (which seals every project key) comes from.
     pub master_key: crate::keys::MasterKeySource,
+    /// Custodians' approvals that release an output.
+    pub release_approvals: u32,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -159,6 +161,14 @@ struct FileConfig {
     #[serde(default)]
     object_store: FileObjects,
     master_key_file: Option<PathBuf>,
+    #[serde(default)]
+    releases: FileReleases,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileReleases {
+    approvals: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -375,6 +385,22 @@ impl Config {
             });
         }
 
+        let approvals_env = match env("TRE_RELEASE_APPROVALS") {
+            Some(text) => Some((
+                parse_number::<u32>("releases.approvals", "TRE_RELEASE_APPROVALS", text)?,
+                "TRE_RELEASE_APPROVALS",
+            )),
+            None => None,
+        };
+        let approvals = pick(2, file.releases.approvals, &file_path, approvals_env, None);
+        if !(1..=10).contains(&approvals.value) {
+            return Err(ConfigError::Invalid {
+                setting: "releases.approvals",
+                from: approvals.source,
+                reason: format!("{} is outside 1..=10", approvals.value),
+            });
+        }
+
         let objects = objects_config(file.object_store, &file_path, &data_dir.value, &env)?;
 
         let master_key = match (env("TRE_MASTER_KEY"), file.master_key_file) {
@@ -394,6 +420,7 @@ impl Config {
             session_max,
             signin_max_failures: max_failures.value,
             signin_lockout,
+            release_approvals: approvals.value,
         })
     }
 }
@@ -550,6 +577,10 @@ mod tests {
         check_error(&[], Some("listen = 3"), "is not valid");
         check_error(&[], Some("lisen = \"x\""), "unknown field");
         check_error(&[], Some("[signin]\nmax_failures = 0"), "signin.max_failures");
+        check_error(&[("TRE_RELEASE_APPROVALS", "0")], None, "releases.approvals");
+        check_error(&[], Some("[releases]\napprovals = 11"), "releases.approvals");
+        assert_eq!(load(&[], None).unwrap().release_approvals, 2);
+        assert_eq!(load(&[], Some("[releases]\napprovals = 3")).unwrap().release_approvals, 3);
     }
 
     #[test]

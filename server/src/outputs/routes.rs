@@ -511,7 +511,8 @@ async fn vote(
     };
     let now = state.clock.now();
     let person = custodian.access.person_id();
-    match store::vote(&state.db, now, id, person, vote, &form.comment, Policy::default(), material.as_ref()).await {
+    let policy = Policy { approvals: state.config.release_approvals as usize };
+    match store::vote(&state.db, now, id, person, vote, &form.comment, policy, material.as_ref()).await {
         Ok(_) => Ok(Redirect::to(&format!("/custodian/outputs/{id}")).into_response()),
         Err(StoreError::Rule(e)) => review(&state, &custodian, id, Some(e)).await,
         Err(e) => Err(e.into()),
