@@ -369,37 +369,30 @@ impl Config {
             1,
             24 * 3600,
         )?;
-        let max_failures_env = match env("TRE_SIGNIN_MAX_FAILURES") {
-            Some(text) => Some((
-                parse_number::<u32>("signin.max_failures", "TRE_SIGNIN_MAX_FAILURES", text)?,
-                "TRE_SIGNIN_MAX_FAILURES",
-            )),
-            None => None,
+        // A whole number from the file or the environment, within `range`.
+        let count = |setting: &'static str,
+                     default: u32,
+                     from_file: Option<u32>,
+                     var: &'static str,
+                     range: std::ops::RangeInclusive<u32>|
+         -> Result<u32, ConfigError> {
+            let env_value = match env(var) {
+                Some(text) => Some((parse_number::<u32>(setting, var, text)?, var)),
+                None => None,
+            };
+            let raw = pick(default, from_file, &file_path, env_value, None);
+            if !range.contains(&raw.value) {
+                return Err(ConfigError::Invalid {
+                    setting,
+                    from: raw.source,
+                    reason: format!("{} is outside {}..={}", raw.value, range.start(), range.end()),
+                });
+            }
+            Ok(raw.value)
         };
-        let max_failures = pick(5, file.signin.max_failures, &file_path, max_failures_env, None);
-        if !(1..=100).contains(&max_failures.value) {
-            return Err(ConfigError::Invalid {
-                setting: "signin.max_failures",
-                from: max_failures.source,
-                reason: format!("{} is outside 1..=100", max_failures.value),
-            });
-        }
-
-        let approvals_env = match env("TRE_RELEASE_APPROVALS") {
-            Some(text) => Some((
-                parse_number::<u32>("releases.approvals", "TRE_RELEASE_APPROVALS", text)?,
-                "TRE_RELEASE_APPROVALS",
-            )),
-            None => None,
-        };
-        let approvals = pick(2, file.releases.approvals, &file_path, approvals_env, None);
-        if !(1..=10).contains(&approvals.value) {
-            return Err(ConfigError::Invalid {
-                setting: "releases.approvals",
-                from: approvals.source,
-                reason: format!("{} is outside 1..=10", approvals.value),
-            });
-        }
+        let max_failures =
+            count("signin.max_failures", 5, file.signin.max_failures, "TRE_SIGNIN_MAX_FAILURES", 1..=100)?;
+        let approvals = count("releases.approvals", 2, file.releases.approvals, "TRE_RELEASE_APPROVALS", 1..=10)?;
 
         let objects = objects_config(file.object_store, &file_path, &data_dir.value, &env)?;
 
@@ -418,9 +411,9 @@ impl Config {
             secure_cookies,
             session_idle,
             session_max,
-            signin_max_failures: max_failures.value,
+            signin_max_failures: max_failures,
             signin_lockout,
-            release_approvals: approvals.value,
+            release_approvals: approvals,
         })
     }
 }

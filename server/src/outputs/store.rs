@@ -249,16 +249,16 @@ pub async fn versions(db: &Db, output: i64) -> Result<Vec<Version>, StoreError> 
         .collect()
 }
 
+/// A vote as stored: custodian, name, vote, comment, when.
+type VoteRow = (i64, String, String, String, i64);
+
+/// The votes on one version of an output, in order.
+const VOTES: &str = "SELECT v.custodian_id, p.display_name, v.vote, v.comment, v.created_at FROM output_votes v \
+     JOIN people p ON p.id = v.custodian_id WHERE v.output_id = $1 AND v.version = $2 ORDER BY v.created_at, v.custodian_id";
+
 /// The votes on one version of an output, in order.
 pub async fn votes(db: &Db, output: i64, version: i64) -> Result<Vec<Cast>, StoreError> {
-    let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
-        "SELECT v.custodian_id, p.display_name, v.vote, v.comment, v.created_at FROM output_votes v \
-         JOIN people p ON p.id = v.custodian_id WHERE v.output_id = $1 AND v.version = $2 ORDER BY v.created_at, v.custodian_id",
-    )
-    .bind(output)
-    .bind(version)
-    .fetch_all(db.pool())
-    .await?;
+    let rows: Vec<VoteRow> = sqlx::query_as(VOTES).bind(output).bind(version).fetch_all(db.pool()).await?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {
@@ -474,6 +474,17 @@ async fn locked(tx: &mut WriteTx, project: i64, output: i64) -> Result<(State, i
     Ok((state, requester, version))
 }
 
+/// Moves an output to `state`.
+async fn set_state(tx: &mut WriteTx, now: OffsetDateTime, output: i64, state: State) -> Result<(), StoreError> {
+    sqlx::query("UPDATE outputs SET state = $1, updated_at = $2 WHERE id = $3")
+        .bind(state.as_str())
+        .bind(to_millis(now))
+        .bind(output)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Records a refused step in its own transaction and returns the refusal.
 async fn refuse(db: &Db, now: OffsetDateTime, event: AuditEvent, message: String) -> StoreError {
     if let Err(e) = crate::audit::store::record(db, now, &event).await {
@@ -553,12 +564,7 @@ pub async fn submit_or_withdraw(
         return Err(refuse(db, now, event, message).await);
     }
     let next = if withdraw { State::Withdrawn } else { State::Submitted };
-    sqlx::query("UPDATE outputs SET state = $1, updated_at = $2 WHERE id = $3")
-        .bind(next.as_str())
-        .bind(to_millis(now))
-        .bind(output)
-        .execute(&mut *tx)
-        .await?;
+    set_state(&mut tx, now, output, next).await?;
     let event = AuditEvent::new(Actor::Person(person), action, format!("project:{project}"), Outcome::Success)
         .with_details(json!({"output": output, "version": version, "status": status.name()}));
     append(&mut tx, now, &event).await?;
@@ -677,12 +683,7 @@ pub async fn vote(
     .bind(to_millis(now))
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE outputs SET state = $1, updated_at = $2 WHERE id = $3")
-        .bind(next.as_str())
-        .bind(to_millis(now))
-        .bind(output)
-        .execute(&mut *tx)
-        .await?;
+    set_state(&mut tx, now, output, next).await?;
     let event =
         AuditEvent::new(Actor::Person(custodian), "output.vote", format!("project:{project}"), Outcome::Success)
             .with_details(json!({"output": output, "version": version, "vote": vote.as_str(), "state": next.as_str()}));
@@ -751,14 +752,7 @@ async fn write_release(
     ledger_body: Option<String>,
     releases: i64,
 ) -> Result<(), StoreError> {
-    let reviewers: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
-        "SELECT v.custodian_id, p.display_name, v.vote, v.comment, v.created_at FROM output_votes v \
-         JOIN people p ON p.id = v.custodian_id WHERE v.output_id = $1 AND v.version = $2 ORDER BY v.created_at, v.custodian_id",
-    )
-    .bind(output)
-    .bind(version)
-    .fetch_all(&mut **tx)
-    .await?;
+    let reviewers: Vec<VoteRow> = sqlx::query_as(VOTES).bind(output).bind(version).fetch_all(&mut **tx).await?;
     let extract: (i64, String) = sqlx::query_as("SELECT version, manifest_sha256 FROM extracts WHERE id = $1")
         .bind(judged.extract_id)
         .fetch_one(&mut **tx)
@@ -826,7 +820,7 @@ fn manifest(
     judged: &Judged,
     extract: (i64, String),
     csv_sha256: &str,
-    reviewers: &[(i64, String, String, String, i64)],
+    reviewers: &[VoteRow],
     now: OffsetDateTime,
 ) -> Value {
     let cells: Vec<Value> = judged.judgement["cells"]
