@@ -145,6 +145,8 @@ pub struct Config {
     pub master_key: crate::keys::MasterKeySource,
     /// Custodians' approvals that release an output.
     pub release_approvals: u32,
+    /// How often the project lifecycle is swept (law 7 without waiting for a request).
+    pub lifecycle_check: Duration,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -163,6 +165,14 @@ struct FileConfig {
     master_key_file: Option<PathBuf>,
     #[serde(default)]
     releases: FileReleases,
+    #[serde(default)]
+    lifecycle: FileLifecycle,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLifecycle {
+    check_seconds: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -361,6 +371,14 @@ impl Config {
             1,
             7 * 24 * 3600,
         )?;
+        let lifecycle_check = seconds(
+            "lifecycle.check_seconds",
+            60,
+            file.lifecycle.check_seconds,
+            "TRE_LIFECYCLE_CHECK_SECONDS",
+            1,
+            3600,
+        )?;
         let signin_lockout = seconds(
             "signin.lockout_seconds",
             15 * 60,
@@ -414,6 +432,7 @@ impl Config {
             signin_max_failures: max_failures,
             signin_lockout,
             release_approvals: approvals,
+            lifecycle_check,
         })
     }
 }
@@ -574,6 +593,8 @@ mod tests {
         check_error(&[], Some("[releases]\napprovals = 11"), "releases.approvals");
         assert_eq!(load(&[], None).unwrap().release_approvals, 2);
         assert_eq!(load(&[], Some("[releases]\napprovals = 3")).unwrap().release_approvals, 3);
+        assert_eq!(load(&[], None).unwrap().lifecycle_check, Duration::from_secs(60));
+        check_error(&[("TRE_LIFECYCLE_CHECK_SECONDS", "0")], None, "lifecycle.check_seconds");
     }
 
     #[test]

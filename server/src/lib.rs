@@ -64,6 +64,7 @@ pub async fn serve(
         Arc::new(workspaces::Supervisor::new(store.clone(), &config.data_dir, workspace_runner::Limits::default()));
     workspaces.probe().await;
     workspaces::spawn_reaper(workspaces.clone());
+    projects::lifecycle::spawn(db.clone(), clock.clone(), workspaces.clone(), config.lifecycle_check);
     let state = web::AppState {
         db: db.clone(),
         clock,

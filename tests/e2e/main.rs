@@ -12,6 +12,7 @@ mod bad_input;
 mod datasets;
 mod gate;
 mod law1;
+mod lifecycle;
 mod outputs;
 mod query;
 mod signin;

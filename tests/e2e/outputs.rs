@@ -194,6 +194,10 @@ async fn release_workflow(engine: Engine) {
     assert!(!manifest.to_string().contains("fewer than"), "no suppressed cell's details: {manifest}");
     assert_eq!(audit_count(&db, "output.release", "success", None).await, 1);
     assert_eq!(audit_count(&db, "output.download", "success", None).await, 2);
+    // The public register names the release, not its contents.
+    let register = server.client().get("/register").await;
+    assert!(register.body.contains("Persons by region ("), "{}", register.body);
+    assert!(!register.body.contains(&csv.body), "{}", register.body);
     let late = vote(&custodian1, output, "reject", "too late").await;
     assert!(late.body.contains("not waiting for votes"), "{}", late.body);
 

@@ -50,6 +50,8 @@ pub enum PlatformAction {
     ManageDatasets,
     /// Review outputs and set the gate's parameters.
     ReviewOutputs,
+    /// Suspend a project, lift a suspension, close it.
+    SuspendProjects,
 }
 
 impl PlatformAction {
@@ -59,6 +61,7 @@ impl PlatformAction {
             PlatformAction::ManagePeople => ("people", "manage"),
             PlatformAction::ManageDatasets => ("datasets", "manage"),
             PlatformAction::ReviewOutputs => ("outputs", "review"),
+            PlatformAction::SuspendProjects => ("projects", "suspend"),
         }
     }
 
@@ -68,6 +71,7 @@ impl PlatformAction {
             PlatformAction::ManagePeople => "people.manage",
             PlatformAction::ManageDatasets => "datasets.manage",
             PlatformAction::ReviewOutputs => "outputs.review",
+            PlatformAction::SuspendProjects => "projects.suspend",
         }
     }
 }

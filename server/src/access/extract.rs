@@ -103,6 +103,12 @@ impl NeedsPlatform for ReviewOutputs {
     const ACTION: PlatformAction = PlatformAction::ReviewOutputs;
 }
 
+/// Suspending and closing projects (custodians, board members).
+pub struct SuspendProjects;
+impl NeedsPlatform for SuspendProjects {
+    const ACTION: PlatformAction = PlatformAction::SuspendProjects;
+}
+
 /// A signed-in person allowed to take platform action `A`; the decision is audited either way.
 pub struct Platform<A: NeedsPlatform> {
     /// The capability.

@@ -7,8 +7,6 @@
 //! current version: approve, request changes (back to the analyst) or reject. The policy's
 //! number of approvals releases it.
 
-use time::Date;
-
 /// Where an output stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
@@ -271,12 +269,6 @@ pub fn cast(
     })
 }
 
-/// Whether a project's outputs may still move on: approved, and today within its dates (law 7:
-/// when a project is suspended, closed or past its end, its release requests stop).
-pub fn project_open(status: crate::projects::domain::Status, starts_on: Date, ends_on: Date, today: Date) -> bool {
-    status == crate::projects::domain::Status::Approved && starts_on <= today && today <= ends_on
-}
-
 /// Whether the analyst may ask for release of a version the gate judged `status`.
 pub fn may_submit(state: State, status: policy::sdc::Status) -> Result<(), String> {
     if !matches!(state, State::Draft | State::ChangesRequested) {
@@ -348,17 +340,6 @@ mod tests {
         assert!(may_submit(State::Draft, Status::Refused).is_err());
         assert!(may_submit(State::Submitted, Status::Pass).is_err());
         assert!(may_submit(State::Released, Status::Pass).is_err());
-    }
-
-    #[test]
-    fn outputs_of_projects_no_longer_open_stop() {
-        use crate::projects::domain::Status as P;
-        let d = |n: u8| Date::from_calendar_date(2026, time::Month::June, n).unwrap();
-        assert!(project_open(P::Approved, d(1), d(30), d(30)));
-        assert!(!project_open(P::Approved, d(1), d(29), d(30)));
-        assert!(!project_open(P::Approved, d(2), d(29), d(1)));
-        assert!(!project_open(P::Suspended, d(1), d(30), d(15)));
-        assert!(!project_open(P::Closed, d(1), d(30), d(15)));
     }
 
     #[test]

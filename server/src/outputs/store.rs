@@ -699,19 +699,15 @@ pub async fn vote(
 
 /// Whether `project` is approved and today is within its dates.
 async fn project_is_open(tx: &mut WriteTx, project: i64, now: OffsetDateTime) -> Result<bool, StoreError> {
-    use crate::accreditation::domain::parse_date;
-    let row: Option<(String, String, String)> =
-        sqlx::query_as("SELECT status, starts_on, ends_on FROM projects WHERE id = $1")
+    let row: Option<(i64, String, String, String, String)> =
+        sqlx::query_as("SELECT id, title, status, starts_on, ends_on FROM projects WHERE id = $1")
             .bind(project)
             .fetch_optional(&mut **tx)
             .await?;
-    let Some((status, starts, ends)) = row else { return Ok(false) };
-    let (Some(status), Ok(starts), Ok(ends)) =
-        (crate::projects::domain::Status::parse(&status), parse_date(&starts), parse_date(&ends))
-    else {
-        return Ok(false);
-    };
-    Ok(domain::project_open(status, starts, ends, now.date()))
+    match row {
+        Some(row) => Ok(crate::projects::store::project_from(row)?.open_on(now.date())),
+        None => Ok(false),
+    }
 }
 
 /// Stops every open release request of `project` (law 7: its access ended), inside the

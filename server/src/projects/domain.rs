@@ -90,6 +90,17 @@ impl Project {
     pub fn in_date(&self, today: Date) -> bool {
         self.starts_on <= today && today <= self.ends_on
     }
+
+    /// Whether the project may be used on `today`: approved and in date (law 7: anything
+    /// else ends every access and stops its release requests).
+    pub fn open_on(&self, today: Date) -> bool {
+        self.status == Status::Approved && self.in_date(today)
+    }
+
+    /// Whether its approval has run out: approved, and `today` after its last day.
+    pub fn past_end(&self, today: Date) -> bool {
+        self.status == Status::Approved && today > self.ends_on
+    }
 }
 
 /// One role of one person in one project, with its dates.
@@ -107,5 +118,22 @@ impl Membership {
     /// Whether the membership holds on `today`.
     pub fn active_on(&self, today: Date) -> bool {
         self.starts_on <= today && self.ends_on.is_none_or(|end| today <= end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_approved_project_within_its_dates_is_open() {
+        let d = |n: u8| Date::from_calendar_date(2026, time::Month::June, n).unwrap();
+        let p = |status| Project { id: 1, title: "t".into(), status, starts_on: d(2), ends_on: d(29) };
+        assert!(p(Status::Approved).open_on(d(2)) && p(Status::Approved).open_on(d(29)));
+        assert!(!p(Status::Approved).open_on(d(1)) && !p(Status::Approved).open_on(d(30)));
+        assert!(p(Status::Approved).past_end(d(30)) && !p(Status::Approved).past_end(d(29)));
+        for s in [Status::Draft, Status::Suspended, Status::Closed] {
+            assert!(!p(s).open_on(d(15)) && !p(s).past_end(d(30)));
+        }
     }
 }

@@ -3,5 +3,7 @@
 //! holds what the access decision needs today.
 
 pub mod domain;
+pub mod lifecycle;
+pub mod register;
 pub mod routes;
 pub mod store;

@@ -9,9 +9,11 @@ use crate::db::{Db, StoreError};
 use serde_json::json;
 use time::{Date, OffsetDateTime};
 
-type ProjectRow = (i64, String, String, String, String);
+/// A project as stored: id, title, status, start and end dates.
+pub type ProjectRow = (i64, String, String, String, String);
 
-fn project_from(row: ProjectRow) -> Result<Project, StoreError> {
+/// A project from its stored row.
+pub fn project_from(row: ProjectRow) -> Result<Project, StoreError> {
     let (id, title, status, starts_on, ends_on) = row;
     let bad = |what: &str| StoreError::Rule(format!("project {id} has an invalid {what} in the database"));
     Ok(Project {
@@ -92,12 +94,18 @@ pub async fn create_demo_project(
 ) -> Result<i64, StoreError> {
     let mut tx = db.begin_write().await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO projects (title, status, starts_on, ends_on, created_at) VALUES ($1, 'approved', $2, $3, $4) RETURNING id",
+        "INSERT INTO projects (title, status, starts_on, ends_on, created_at, lay_summary, organisation) \
+         VALUES ($1, 'approved', $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(title)
     .bind(format_date(starts_on))
     .bind(format_date(ends_on))
     .bind(to_millis(now))
+    .bind(
+        "How are medicines for type 2 diabetes used in practice, and by whom? Counts and costs of \
+         prescriptions by drug, age band, sex and region, from synthetic records.",
+    )
+    .bind("Demo hospital research office")
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query("INSERT INTO project_members (project_id, person_id, role, starts_on) VALUES ($1, $2, $3, $4)")

@@ -174,6 +174,11 @@ impl Supervisor {
         result.map(|answer| (answer, extract.id, tables))
     }
 
+    /// The projects whose runner is started.
+    pub async fn running(&self) -> Vec<i64> {
+        self.slots.lock().await.keys().copied().collect()
+    }
+
     /// Stops `project`'s runner now (access ended, extract replaced, project closed).
     pub async fn stop_project(&self, project: i64) {
         if let Some(slot) = self.slots.lock().await.remove(&project) {

@@ -1,0 +1,2 @@
+ALTER TABLE projects DROP COLUMN organisation;
+ALTER TABLE projects DROP COLUMN lay_summary;

@@ -1,0 +1,145 @@
+//! Law 7 over time: when a project's approval ends or is suspended, every access stops at once.
+//!
+//! The access decision refuses at every request already; this module makes the rest happen
+//! without waiting for a request: [`sweep`] closes approved projects past their end date,
+//! stops the runner of every project that is not open, and stops its open release requests.
+//! [`set_status`] is the custodians' and board's suspend, lift and close, which acts the same
+//! way at once. The background job runs a sweep every `lifecycle.check_seconds` (default 60),
+//! reading the one clock, so tests can move time.
+
+use super::domain::Status;
+use super::store;
+use crate::audit::store::append;
+use crate::audit::{Actor, AuditEvent, Outcome};
+use crate::clock::Clock;
+use crate::db::{Db, StoreError};
+use crate::workspaces::Supervisor;
+use serde_json::json;
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// What one sweep did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Projects closed because their end date passed.
+    pub closed: Vec<i64>,
+    /// Projects whose runner was stopped.
+    pub runners_stopped: Vec<i64>,
+    /// Release requests stopped.
+    pub outputs_stopped: u64,
+}
+
+/// Stops `project`'s runner, if one runs, and audits why. Returns whether one ran.
+pub async fn stop_runner(
+    db: &Db,
+    workspaces: &Supervisor,
+    now: OffsetDateTime,
+    project: i64,
+    reason: &str,
+) -> Result<bool, StoreError> {
+    if !workspaces.running().await.contains(&project) {
+        return Ok(false);
+    }
+    workspaces.stop_project(project).await;
+    let event = AuditEvent::new(Actor::System, "workspace.stop", format!("project:{project}"), Outcome::Success)
+        .with_details(json!({"reason": reason}));
+    crate::audit::store::record(db, now, &event).await?;
+    Ok(true)
+}
+
+/// One pass over every project (see the module's words).
+pub async fn sweep(db: &Db, workspaces: &Supervisor, now: OffsetDateTime) -> Result<Swept, StoreError> {
+    let today = now.date();
+    let mut swept = Swept::default();
+    let open_requests: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT project_id FROM outputs WHERE state IN ('draft', 'submitted', 'changes_requested')",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let running = workspaces.running().await;
+    for project in store::all(db).await? {
+        if project.past_end(today) {
+            let reason = "its approved end date passed";
+            swept.outputs_stopped += set_status(db, now, Actor::System, project.id, Status::Closed, reason).await?;
+            swept.closed.push(project.id);
+        } else if project.open_on(today) {
+            continue;
+        }
+        let reason = match project.status {
+            Status::Approved if today < project.starts_on => "its approval has not started",
+            Status::Approved | Status::Closed => "the project is closed",
+            Status::Suspended => "the project is suspended",
+            Status::Draft => "the project is not approved",
+        };
+        if open_requests.contains(&project.id) {
+            let mut tx = db.begin_write().await?;
+            swept.outputs_stopped += crate::outputs::store::stop_outputs(&mut tx, now, project.id, reason).await?;
+            tx.commit().await?;
+        }
+        if running.contains(&project.id) && stop_runner(db, workspaces, now, project.id, reason).await? {
+            swept.runners_stopped.push(project.id);
+        }
+    }
+    Ok(swept)
+}
+
+/// Sets `project`'s status (suspend, lift a suspension, close) with the reason, audited in the
+/// same transaction; a project that is no longer approved has its open release requests
+/// stopped in it too. Returns how many requests stopped. The caller stops the runner.
+pub async fn set_status(
+    db: &Db,
+    now: OffsetDateTime,
+    actor: Actor,
+    project: i64,
+    status: Status,
+    reason: &str,
+) -> Result<u64, StoreError> {
+    let mut tx = db.begin_write().await?;
+    let current: Option<String> =
+        sqlx::query_scalar("SELECT status FROM projects WHERE id = $1").bind(project).fetch_optional(&mut *tx).await?;
+    let current = current.and_then(|s| Status::parse(&s)).ok_or(StoreError::NotFound)?;
+    let allowed = matches!(
+        (current, status),
+        (Status::Approved, Status::Suspended)
+            | (Status::Suspended, Status::Approved)
+            | (Status::Approved | Status::Suspended, Status::Closed)
+    );
+    if !allowed {
+        return Err(StoreError::Rule(format!("A {} project cannot become {}.", current.as_str(), status.as_str())));
+    }
+    sqlx::query("UPDATE projects SET status = $1 WHERE id = $2")
+        .bind(status.as_str())
+        .bind(project)
+        .execute(&mut *tx)
+        .await?;
+    let action = match status {
+        Status::Suspended => "project.suspend",
+        Status::Approved => "project.lift_suspension",
+        _ => "project.close",
+    };
+    let event = AuditEvent::new(actor, action, format!("project:{project}"), Outcome::Success)
+        .with_details(json!({"from": current.as_str(), "to": status.as_str(), "reason": reason}));
+    append(&mut tx, now, &event).await?;
+    let stopped = if status == Status::Approved {
+        0
+    } else {
+        crate::outputs::store::stop_outputs(&mut tx, now, project, reason).await?
+    };
+    tx.commit().await?;
+    Ok(stopped)
+}
+
+/// Sweeps every `every`, for as long as the server runs.
+pub fn spawn(db: Db, clock: Arc<dyn Clock>, workspaces: Arc<Supervisor>, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match sweep(&db, &workspaces, clock.now()).await {
+                Ok(s) if s != Swept::default() => tracing::info!(?s, "project lifecycle: access stopped"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error.cause = %e, "project lifecycle sweep failed"),
+            }
+        }
+    });
+}

@@ -1,0 +1,103 @@
+//! Law 7 through the real binary: a custodian suspends the project and its workspace runner
+//! stops at once, its release requests stop, and the analyst is refused; lifting it restores
+//! access; a project whose end date passes is closed by the background sweep (every second
+//! here) with its runner stopped. The public register shows the project without sign-in.
+
+use crate::both;
+use crate::harness::{Engine, Installation, Server, audit_count, day, demo_project, exec};
+use reqwest::StatusCode;
+use std::time::Duration;
+
+fn runners(server: &Server) -> usize {
+    let out = std::process::Command::new("pgrep").args(["-P", &server.pid().to_string(), "tre-runner"]).output();
+    String::from_utf8_lossy(&out.unwrap().stdout).split_whitespace().count()
+}
+
+async fn lifecycle(engine: Engine) {
+    let server = Server::start_with(Installation::new(engine).await, &[("TRE_LIFECYCLE_CHECK_SECONDS", "1")]).await;
+    let db = server.installation.db().await;
+    let project = demo_project(&db).await;
+
+    // The register, for anyone.
+    let anyone = server.client();
+    let register = anyone.get("/register").await;
+    assert_eq!(register.status, StatusCode::OK);
+    assert!(
+        register.body.contains("Demo: drug utilisation") && register.body.contains("demo-omop"),
+        "{}",
+        register.body
+    );
+    assert!(register.body.contains("Demo hospital research office"), "{}", register.body);
+    let json: serde_json::Value = serde_json::from_str(&anyone.get("/register.json").await.body).unwrap();
+    assert_eq!(json["projects"][0]["status"], "approved", "{json}");
+    assert_eq!(json["projects"][0]["datasets"][0], "demo-omop", "{json}");
+
+    let analyst = server.signed_in("analyst").await;
+    let custodian = server.signed_in("custodian1").await;
+    let board = server.signed_in("board1").await;
+    let workspace = format!("/projects/{project}/workspace");
+    let outputs = format!("/projects/{project}/outputs");
+    let sql = "SELECT sex, COUNT(DISTINCT person_id) AS n FROM person GROUP BY sex";
+    let shown = analyst.submit(&workspace, &workspace, &[("sql", sql)]).await;
+    assert!(shown.body.contains("<strong>aggregate</strong>"), "{}", shown.body);
+    assert_eq!(runners(&server), 1);
+    let saved = analyst.submit(&outputs, &outputs, &[("title", "By sex"), ("sql", sql)]).await;
+    let output = saved.location.unwrap();
+    analyst.submit(&output, &format!("{output}/submit"), &[]).await;
+
+    // Only custodians and board members may suspend; a reason is needed.
+    let status = format!("/custodian/projects/{project}/status");
+    assert_eq!(analyst.get(&status).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(board.get(&status).await.status, StatusCode::OK);
+    let bare = custodian.submit(&status, &format!("/custodian/projects/{project}/suspend"), &[("reason", " ")]).await;
+    assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let suspended = custodian
+        .submit(
+            &status,
+            &format!("/custodian/projects/{project}/suspend"),
+            &[("reason", "consent withdrawn for a site")],
+        )
+        .await;
+    assert_eq!(suspended.status, StatusCode::SEE_OTHER, "{}", suspended.body);
+
+    // At once: runner gone, request stopped, analyst refused.
+    assert_eq!(runners(&server), 0, "the runner stops with the suspension");
+    let state: String = sqlx::query_scalar("SELECT state FROM outputs").fetch_one(db.pool()).await.unwrap();
+    assert_eq!(state, "stopped");
+    assert_eq!(analyst.get(&workspace).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(audit_count(&db, "project.suspend", "success", None).await, 1);
+    assert_eq!(audit_count(&db, "workspace.stop", "success", None).await, 1);
+    assert_eq!(audit_count(&db, "output.stop", "success", None).await, 1);
+
+    // Lifted by a board member: access returns.
+    let lifted =
+        board.submit(&status, &format!("/custodian/projects/{project}/lift"), &[("reason", "site re-consented")]).await;
+    assert_eq!(lifted.status, StatusCode::SEE_OTHER, "{}", lifted.body);
+    let again = analyst.submit(&workspace, &workspace, &[("sql", sql)]).await;
+    assert!(again.body.contains("<strong>aggregate</strong>"), "{}", again.body);
+    assert_eq!(runners(&server), 1);
+
+    // The approval runs out: the sweep closes the project and stops its runner within seconds.
+    exec(&db, &format!("UPDATE projects SET starts_on = '{}', ends_on = '{}' WHERE id = {project}", day(-30), day(-1)))
+        .await;
+    let mut closed = false;
+    for _ in 0..100 {
+        let status: String = sqlx::query_scalar("SELECT status FROM projects WHERE id = $1")
+            .bind(project)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        if status == "closed" && runners(&server) == 0 {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(closed, "the sweep closed the project and stopped its runner");
+    assert_eq!(audit_count(&db, "project.close", "success", None).await, 1);
+    assert_eq!(analyst.get(&workspace).await.status, StatusCode::FORBIDDEN);
+    let json: serde_json::Value = serde_json::from_str(&anyone.get("/register.json").await.body).unwrap();
+    assert_eq!(json["projects"][0]["status"], "closed", "{json}");
+    server.stop().await;
+}
+both!(suspension_and_end_of_approval_stop_every_access_at_once, lifecycle);
