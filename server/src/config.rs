@@ -147,6 +147,8 @@ pub struct Config {
     pub release_approvals: u32,
     /// How often the project lifecycle is swept (law 7 without waiting for a request).
     pub lifecycle_check: Duration,
+    /// Unconflicted board votes that decide an application.
+    pub board_quorum: u32,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -167,6 +169,14 @@ struct FileConfig {
     releases: FileReleases,
     #[serde(default)]
     lifecycle: FileLifecycle,
+    #[serde(default)]
+    board: FileBoard,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileBoard {
+    quorum: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -411,6 +421,7 @@ impl Config {
         let max_failures =
             count("signin.max_failures", 5, file.signin.max_failures, "TRE_SIGNIN_MAX_FAILURES", 1..=100)?;
         let approvals = count("releases.approvals", 2, file.releases.approvals, "TRE_RELEASE_APPROVALS", 1..=10)?;
+        let board_quorum = count("board.quorum", 3, file.board.quorum, "TRE_BOARD_QUORUM", 1..=20)?;
 
         let objects = objects_config(file.object_store, &file_path, &data_dir.value, &env)?;
 
@@ -433,6 +444,7 @@ impl Config {
             signin_lockout,
             release_approvals: approvals,
             lifecycle_check,
+            board_quorum,
         })
     }
 }

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod accounts;
 pub mod accreditation;
+pub mod applications;
 pub mod audit;
 pub mod clock;
 pub mod config;

@@ -7,6 +7,7 @@
 mod harness;
 
 mod access;
+mod applications;
 mod audit;
 mod bad_input;
 mod datasets;

@@ -52,6 +52,8 @@ pub enum PlatformAction {
     ReviewOutputs,
     /// Suspend a project, lift a suspension, close it.
     SuspendProjects,
+    /// Declare conflicts and vote on applications (the ethics board).
+    ReviewApplications,
 }
 
 impl PlatformAction {
@@ -62,6 +64,7 @@ impl PlatformAction {
             PlatformAction::ManageDatasets => ("datasets", "manage"),
             PlatformAction::ReviewOutputs => ("outputs", "review"),
             PlatformAction::SuspendProjects => ("projects", "suspend"),
+            PlatformAction::ReviewApplications => ("applications", "review"),
         }
     }
 
@@ -72,6 +75,7 @@ impl PlatformAction {
             PlatformAction::ManageDatasets => "datasets.manage",
             PlatformAction::ReviewOutputs => "outputs.review",
             PlatformAction::SuspendProjects => "projects.suspend",
+            PlatformAction::ReviewApplications => "applications.review",
         }
     }
 }

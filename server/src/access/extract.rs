@@ -109,6 +109,12 @@ impl NeedsPlatform for SuspendProjects {
     const ACTION: PlatformAction = PlatformAction::SuspendProjects;
 }
 
+/// Reviewing applications (the ethics board).
+pub struct ReviewApplications;
+impl NeedsPlatform for ReviewApplications {
+    const ACTION: PlatformAction = PlatformAction::ReviewApplications;
+}
+
 /// A signed-in person allowed to take platform action `A`; the decision is audited either way.
 pub struct Platform<A: NeedsPlatform> {
     /// The capability.

@@ -87,6 +87,7 @@ impl SignedIn {
             person: Some(self.display_name.clone()),
             is_admin: self.roles.contains(&PlatformRole::Administrator),
             is_custodian: self.roles.contains(&PlatformRole::Custodian),
+            is_board: self.roles.contains(&PlatformRole::BoardMember),
         })
     }
 }

@@ -112,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::extracts::routes::routes())
         .merge(crate::workspaces::routes::routes())
         .merge(crate::outputs::routes::routes())
+        .merge(crate::applications::routes::routes())
         .route("/static/style.css", get(style))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

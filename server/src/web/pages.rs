@@ -14,6 +14,8 @@ pub struct Chrome {
     pub is_admin: bool,
     /// Whether to show the custodians' review link.
     pub is_custodian: bool,
+    /// Whether to show the ethics board's link.
+    pub is_board: bool,
 }
 
 /// An error page.

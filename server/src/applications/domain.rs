@@ -1,0 +1,363 @@
+//! Applications for projects and the ethics board's decision, as rules. No I/O.
+//!
+//! An accredited person writes an application (saved as a draft as often as they like) and
+//! submits it: the submitted text is frozen as a version. Board members declare a conflict of
+//! interest or not; an unconflicted member votes on the current version. When the quorum of
+//! unconflicted votes is reached the policy decides: approved when most votes approve (with or
+//! without conditions) and none rejects; rejected on any rejection; otherwise back to the
+//! applicant for changes, whose answer is a new version voted on afresh.
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+/// What an applicant writes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Body {
+    /// Title.
+    pub title: String,
+    /// The research purpose.
+    pub purpose: String,
+    /// For the public register, in plain words.
+    pub lay_summary: String,
+    /// Why the public benefits.
+    pub public_benefit: String,
+    /// The applicant's organisation.
+    pub organisation: String,
+    /// Usernames of the team besides the applicant (the principal investigator).
+    pub team: Vec<String>,
+    /// Datasets of the catalogue asked for.
+    pub datasets: Vec<String>,
+    /// Tables, columns, cohort and row criteria wanted.
+    pub data_request: String,
+    /// The ethics committee's reference.
+    pub ethics_reference: String,
+    /// First day of access asked for (YYYY-MM-DD).
+    pub starts_on: String,
+    /// Last day of access asked for.
+    pub ends_on: String,
+    /// The outputs the team means to release.
+    pub outputs_intended: String,
+}
+
+/// Where an application stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Being written.
+    Draft,
+    /// With the board.
+    Submitted,
+    /// The board asked for changes.
+    ChangesRequested,
+    /// Approved: a project exists.
+    Approved,
+    /// Rejected.
+    Rejected,
+    /// Withdrawn by the applicant.
+    Withdrawn,
+}
+
+impl State {
+    const ALL: [State; 6] =
+        [State::Draft, State::Submitted, State::ChangesRequested, State::Approved, State::Rejected, State::Withdrawn];
+
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Draft => "draft",
+            State::Submitted => "submitted",
+            State::ChangesRequested => "changes_requested",
+            State::Approved => "approved",
+            State::Rejected => "rejected",
+            State::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// Words for pages.
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Draft => "draft",
+            State::Submitted => "with the ethics board",
+            State::ChangesRequested => "changes requested by the board",
+            State::Approved => "approved",
+            State::Rejected => "rejected",
+            State::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<State> {
+        State::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Whether the applicant may edit and submit it.
+    pub fn editable(self) -> bool {
+        matches!(self, State::Draft | State::ChangesRequested)
+    }
+}
+
+/// A board member's vote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vote {
+    /// Approve.
+    Approve,
+    /// Approve with conditions (in the comment).
+    ApproveWithConditions,
+    /// Ask the applicant for changes.
+    RequestChanges,
+    /// Reject.
+    Reject,
+}
+
+impl Vote {
+    const ALL: [Vote; 4] = [Vote::Approve, Vote::ApproveWithConditions, Vote::RequestChanges, Vote::Reject];
+
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Vote::Approve => "approve",
+            Vote::ApproveWithConditions => "approve_with_conditions",
+            Vote::RequestChanges => "request_changes",
+            Vote::Reject => "reject",
+        }
+    }
+
+    /// Words for pages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Vote::Approve => "approve",
+            Vote::ApproveWithConditions => "approve with conditions",
+            Vote::RequestChanges => "request changes",
+            Vote::Reject => "reject",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<Vote> {
+        Vote::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Every vote, for forms.
+    pub fn all() -> [Vote; 4] {
+        Vote::ALL
+    }
+
+    fn approves(self) -> bool {
+        matches!(self, Vote::Approve | Vote::ApproveWithConditions)
+    }
+}
+
+/// The board's policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// Unconflicted votes needed for a decision (default 3).
+    pub quorum: usize,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy { quorum: 3 }
+    }
+}
+
+/// What the votes on a version decide, once there are enough.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Approved, with the conditions given (may be empty).
+    Approved(Vec<String>),
+    /// Rejected.
+    Rejected,
+    /// Back to the applicant.
+    ChangesRequested,
+}
+
+/// The decision of `votes` (with their comments) under `policy`, or None before the quorum.
+pub fn decide(votes: &[(Vote, String)], policy: Policy) -> Option<Outcome> {
+    if votes.len() < policy.quorum.max(1) {
+        return None;
+    }
+    if votes.iter().any(|(v, _)| *v == Vote::Reject) {
+        return Some(Outcome::Rejected);
+    }
+    let approvals = votes.iter().filter(|(v, _)| v.approves()).count();
+    if approvals * 2 > votes.len() {
+        let conditions = votes
+            .iter()
+            .filter(|(v, c)| *v == Vote::ApproveWithConditions && !c.trim().is_empty())
+            .map(|(_, c)| c.trim().to_string())
+            .collect();
+        return Some(Outcome::Approved(conditions));
+    }
+    Some(Outcome::ChangesRequested)
+}
+
+/// Why a board member may not vote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VoteRefusal {
+    /// The application is not with the board.
+    NotOpen(State),
+    /// No conflict declaration yet for this application.
+    NotDeclared,
+    /// Declared a conflict of interest.
+    Conflicted,
+    /// Already voted on this version.
+    AlreadyVoted,
+    /// They applied, or are on the team.
+    OwnApplication,
+    /// Conditions, changes and rejections need a comment.
+    CommentNeeded,
+}
+
+impl VoteRefusal {
+    /// A stable code for the audit log.
+    pub fn code(&self) -> &'static str {
+        match self {
+            VoteRefusal::NotOpen(_) => "not_open",
+            VoteRefusal::NotDeclared => "not_declared",
+            VoteRefusal::Conflicted => "conflicted",
+            VoteRefusal::AlreadyVoted => "already_voted",
+            VoteRefusal::OwnApplication => "own_application",
+            VoteRefusal::CommentNeeded => "comment_needed",
+        }
+    }
+}
+
+impl std::fmt::Display for VoteRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VoteRefusal::NotOpen(s) => write!(f, "This application is {}; it is not waiting for votes.", s.label()),
+            VoteRefusal::NotDeclared => write!(f, "Declare whether you have a conflict of interest first."),
+            VoteRefusal::Conflicted => write!(f, "You declared a conflict of interest, so you cannot vote on it."),
+            VoteRefusal::AlreadyVoted => write!(f, "You have voted on this version already."),
+            VoteRefusal::OwnApplication => write!(f, "You are on this application's team, so you cannot vote on it."),
+            VoteRefusal::CommentNeeded => {
+                write!(f, "Write the conditions, the changes wanted or the reason for rejecting in the comment.")
+            }
+        }
+    }
+}
+
+/// Whether a board member may cast `vote` with `comment`.
+pub fn may_vote(
+    state: State,
+    conflicted: Option<bool>,
+    on_team: bool,
+    voted: bool,
+    vote: Vote,
+    comment: &str,
+) -> Result<(), VoteRefusal> {
+    if state != State::Submitted {
+        return Err(VoteRefusal::NotOpen(state));
+    }
+    if on_team {
+        return Err(VoteRefusal::OwnApplication);
+    }
+    match conflicted {
+        None => return Err(VoteRefusal::NotDeclared),
+        Some(true) => return Err(VoteRefusal::Conflicted),
+        Some(false) => {}
+    }
+    if voted {
+        return Err(VoteRefusal::AlreadyVoted);
+    }
+    if vote != Vote::Approve && comment.trim().is_empty() {
+        return Err(VoteRefusal::CommentNeeded);
+    }
+    Ok(())
+}
+
+/// The body checked for submission: every required field, dates in order, sizes bounded.
+/// Returns the dates.
+pub fn check(body: &Body) -> Result<(Date, Date), String> {
+    use crate::accreditation::domain::parse_date;
+    let required = [
+        ("title", &body.title, 200),
+        ("purpose", &body.purpose, 10_000),
+        ("lay summary", &body.lay_summary, 2_000),
+        ("public benefit", &body.public_benefit, 5_000),
+        ("organisation", &body.organisation, 200),
+        ("data request", &body.data_request, 10_000),
+        ("ethics committee reference", &body.ethics_reference, 200),
+        ("intended outputs", &body.outputs_intended, 5_000),
+    ];
+    for (name, value, max) in required {
+        if value.trim().is_empty() {
+            return Err(format!("The {name} is required."));
+        }
+        if value.chars().count() > max {
+            return Err(format!("The {name} is longer than {max} characters."));
+        }
+    }
+    if body.datasets.is_empty() {
+        return Err("Choose at least one dataset.".into());
+    }
+    let starts = parse_date(&body.starts_on).map_err(|e| format!("The start date: {e}"))?;
+    let ends = parse_date(&body.ends_on).map_err(|e| format!("The end date: {e}"))?;
+    if ends <= starts {
+        return Err("The end date must come after the start date.".into());
+    }
+    Ok((starts, ends))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn votes(v: &[Vote]) -> Vec<(Vote, String)> {
+        v.iter().map(|v| (*v, "because".to_string())).collect()
+    }
+
+    #[test]
+    fn a_quorum_of_unconflicted_votes_decides_by_majority_without_rejection() {
+        use Vote::*;
+        let p = Policy::default();
+        assert_eq!(decide(&votes(&[Approve, Approve]), p), None);
+        assert_eq!(decide(&votes(&[Approve, Approve, RequestChanges]), p), Some(Outcome::Approved(vec![])));
+        assert_eq!(
+            decide(&votes(&[Approve, ApproveWithConditions, Approve]), p),
+            Some(Outcome::Approved(vec!["because".into()]))
+        );
+        assert_eq!(decide(&votes(&[Approve, Approve, Reject]), p), Some(Outcome::Rejected));
+        assert_eq!(decide(&votes(&[Approve, RequestChanges, RequestChanges]), p), Some(Outcome::ChangesRequested));
+        assert_eq!(decide(&votes(&[Approve]), Policy { quorum: 1 }), Some(Outcome::Approved(vec![])));
+    }
+
+    #[test]
+    fn conflicted_undeclared_team_and_second_votes_are_refused() {
+        use Vote::*;
+        assert_eq!(may_vote(State::Submitted, Some(false), false, false, Approve, ""), Ok(()));
+        assert_eq!(may_vote(State::Submitted, None, false, false, Approve, ""), Err(VoteRefusal::NotDeclared));
+        assert_eq!(may_vote(State::Submitted, Some(true), false, false, Approve, ""), Err(VoteRefusal::Conflicted));
+        assert_eq!(may_vote(State::Submitted, Some(false), true, false, Approve, ""), Err(VoteRefusal::OwnApplication));
+        assert_eq!(may_vote(State::Submitted, Some(false), false, true, Approve, ""), Err(VoteRefusal::AlreadyVoted));
+        assert_eq!(may_vote(State::Submitted, Some(false), false, false, Reject, " "), Err(VoteRefusal::CommentNeeded));
+        assert_eq!(
+            may_vote(State::Draft, Some(false), false, false, Approve, ""),
+            Err(VoteRefusal::NotOpen(State::Draft))
+        );
+    }
+
+    #[test]
+    fn a_submission_needs_every_field_and_dates_in_order() {
+        let mut b = Body {
+            title: "T".into(),
+            purpose: "P".into(),
+            lay_summary: "L".into(),
+            public_benefit: "B".into(),
+            organisation: "O".into(),
+            team: vec![],
+            datasets: vec!["demo-omop".into()],
+            data_request: "person: sex".into(),
+            ethics_reference: "E-1".into(),
+            starts_on: "2026-01-01".into(),
+            ends_on: "2026-12-31".into(),
+            outputs_intended: "tables".into(),
+        };
+        assert!(check(&b).is_ok());
+        b.ends_on = "2025-12-31".into();
+        assert!(check(&b).unwrap_err().contains("after the start"));
+        b.ends_on = "2026-12-31".into();
+        b.lay_summary = " ".into();
+        assert!(check(&b).unwrap_err().contains("lay summary"));
+    }
+}

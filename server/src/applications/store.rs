@@ -1,0 +1,511 @@
+//! Applications, declarations, votes and decisions in the database. Every change is one
+//! transaction with its audit entry; refusals write nothing but their audit entry. The vote
+//! that decides approval creates the project, its team and its key in the same transaction.
+
+use super::domain::{self, Body, Outcome, Policy, State, Vote};
+use crate::accreditation::domain::format_date;
+use crate::audit::store::append;
+use crate::audit::{Actor, AuditEvent, Outcome as Audited};
+use crate::clock::{from_millis, to_millis};
+use crate::db::{Db, StoreError, WriteTx};
+use serde_json::json;
+use time::OffsetDateTime;
+
+/// An application with its current draft.
+#[derive(Debug, Clone)]
+pub struct Application {
+    /// Id.
+    pub id: i64,
+    /// Who applies (the principal investigator).
+    pub applicant_id: i64,
+    /// Their name.
+    pub applicant: String,
+    /// Where it stands.
+    pub state: State,
+    /// The newest submitted version (0: never submitted).
+    pub version: i64,
+    /// The text being written (equal to the newest version once submitted).
+    pub draft: Body,
+    /// The project made of it, once approved.
+    pub project_id: Option<i64>,
+    /// Last change.
+    pub updated_at: OffsetDateTime,
+}
+
+/// A vote as shown: member, name, vote, comment.
+pub type Cast = (i64, String, Vote, String);
+
+/// A declaration as shown: member, name, conflicted, note.
+pub type Declaration = (i64, String, bool, String);
+
+type Row = (i64, i64, String, String, i64, String, Option<i64>, i64);
+
+fn application_of(r: Row) -> Result<Application, StoreError> {
+    Ok(Application {
+        id: r.0,
+        applicant_id: r.1,
+        applicant: r.2,
+        state: State::parse(&r.3).ok_or_else(|| StoreError::Rule(format!("unknown application state {}", r.3)))?,
+        version: r.4,
+        draft: serde_json::from_str(&r.5).map_err(|e| StoreError::Rule(format!("a stored application: {e}")))?,
+        project_id: r.6,
+        updated_at: from_millis(r.7),
+    })
+}
+
+macro_rules! select_applications {
+    ($rest:literal) => {
+        concat!(
+            "SELECT a.id, a.applicant_id, p.display_name, a.state, a.version, a.draft, a.project_id, a.updated_at \
+             FROM applications a JOIN people p ON p.id = a.applicant_id ",
+            $rest
+        )
+    };
+}
+
+/// One application.
+pub async fn application(db: &Db, id: i64) -> Result<Option<Application>, StoreError> {
+    let row: Option<Row> =
+        sqlx::query_as(select_applications!("WHERE a.id = $1")).bind(id).fetch_optional(db.pool()).await?;
+    row.map(application_of).transpose()
+}
+
+/// A person's applications, newest first.
+pub async fn of_applicant(db: &Db, person: i64) -> Result<Vec<Application>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(select_applications!("WHERE a.applicant_id = $1 ORDER BY a.id DESC"))
+        .bind(person)
+        .fetch_all(db.pool())
+        .await?;
+    rows.into_iter().map(application_of).collect()
+}
+
+/// Applications with the board, oldest first.
+pub async fn queue(db: &Db) -> Result<Vec<Application>, StoreError> {
+    let rows: Vec<Row> =
+        sqlx::query_as(select_applications!("WHERE a.state = 'submitted' ORDER BY a.updated_at, a.id"))
+            .fetch_all(db.pool())
+            .await?;
+    rows.into_iter().map(application_of).collect()
+}
+
+/// The votes on one version.
+pub async fn votes(db: &Db, id: i64, version: i64) -> Result<Vec<Cast>, StoreError> {
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT v.member_id, p.display_name, v.vote, v.comment FROM board_votes v JOIN people p ON p.id = v.member_id \
+         WHERE v.application_id = $1 AND v.version = $2 ORDER BY v.created_at, v.member_id",
+    )
+    .bind(id)
+    .bind(version)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().filter_map(|(m, n, v, c)| Some((m, n, Vote::parse(&v)?, c))).collect())
+}
+
+/// The board's conflict declarations on an application.
+pub async fn declarations(db: &Db, id: i64) -> Result<Vec<Declaration>, StoreError> {
+    let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
+        "SELECT d.member_id, p.display_name, d.conflicted, d.note FROM board_declarations d \
+         JOIN people p ON p.id = d.member_id WHERE d.application_id = $1 ORDER BY d.declared_at, d.member_id",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(|(m, n, c, note)| (m, n, c != 0, note)).collect())
+}
+
+/// The decisions so far: version, outcome, conditions.
+pub async fn decisions(db: &Db, id: i64) -> Result<Vec<(i64, String, Vec<String>)>, StoreError> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT version, outcome, conditions FROM board_decisions WHERE application_id = $1 ORDER BY version",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(|(v, o, c)| (v, o, serde_json::from_str(&c).unwrap_or_default())).collect())
+}
+
+/// Records a refused step in its own transaction and returns the refusal.
+async fn refuse(
+    db: &Db,
+    now: OffsetDateTime,
+    actor: i64,
+    action: &'static str,
+    id: i64,
+    reason: &str,
+    message: String,
+) -> StoreError {
+    let event = AuditEvent::new(Actor::Person(actor), action, format!("application:{id}"), Audited::Denied)
+        .with_details(json!({"reason": reason}));
+    match crate::audit::store::record(db, now, &event).await {
+        Ok(_) => StoreError::Rule(message),
+        Err(e) => StoreError::Db(e),
+    }
+}
+
+fn text(body: &Body) -> Result<String, StoreError> {
+    serde_json::to_string(body).map_err(|e| StoreError::Rule(e.to_string()))
+}
+
+/// Saves a draft: a new application (`id` None) or the applicant's edit of one that is a draft
+/// or has changes requested. Returns its id.
+pub async fn save(db: &Db, now: OffsetDateTime, person: i64, id: Option<i64>, body: &Body) -> Result<i64, StoreError> {
+    if body.title.trim().is_empty() || body.title.chars().count() > 200 {
+        return Err(StoreError::Rule("Give the application a title (up to 200 characters).".into()));
+    }
+    let mut tx = db.begin_write().await?;
+    let id = match id {
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO applications (applicant_id, state, version, draft, created_at, updated_at) \
+                 VALUES ($1, 'draft', 0, $2, $3, $3) RETURNING id",
+            )
+            .bind(person)
+            .bind(text(body)?)
+            .bind(to_millis(now))
+            .fetch_one(&mut *tx)
+            .await?
+        }
+        Some(id) => {
+            let (state, _) = mine(&mut tx, id, person).await?;
+            if !state.editable() {
+                drop(tx);
+                let message = format!("This application is {}; it cannot be edited.", state.label());
+                return Err(refuse(db, now, person, "application.save", id, "state", message).await);
+            }
+            sqlx::query("UPDATE applications SET draft = $1, updated_at = $2 WHERE id = $3")
+                .bind(text(body)?)
+                .bind(to_millis(now))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            id
+        }
+    };
+    let event =
+        AuditEvent::new(Actor::Person(person), "application.save", format!("application:{id}"), Audited::Success)
+            .with_details(json!({"title": body.title}));
+    append(&mut tx, now, &event).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The application's state and version, if `person` is its applicant.
+async fn mine(tx: &mut WriteTx, id: i64, person: i64) -> Result<(State, i64), StoreError> {
+    let row: Option<(i64, String, i64)> =
+        sqlx::query_as("SELECT applicant_id, state, version FROM applications WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    match row {
+        Some((applicant, state, version)) if applicant == person => {
+            Ok((State::parse(&state).ok_or(StoreError::NotFound)?, version))
+        }
+        _ => Err(StoreError::NotFound),
+    }
+}
+
+/// Usernames of the team that are not people of the platform.
+async fn unknown_people(tx: &mut WriteTx, team: &[String]) -> Result<Vec<String>, StoreError> {
+    let mut unknown = Vec::new();
+    for name in team {
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE username = $1")
+            .bind(name)
+            .fetch_optional(&mut **tx)
+            .await?;
+        if found.is_none() {
+            unknown.push(name.clone());
+        }
+    }
+    Ok(unknown)
+}
+
+/// Submits the draft as a new frozen version. The applicant must be accredited today
+/// (`accredited`), and the application complete with a team of known people.
+pub async fn submit(
+    db: &Db,
+    now: OffsetDateTime,
+    person: i64,
+    id: i64,
+    accredited: Result<(), String>,
+) -> Result<i64, StoreError> {
+    let mut tx = db.begin_write().await?;
+    let (state, version) = mine(&mut tx, id, person).await?;
+    let draft: String =
+        sqlx::query_scalar("SELECT draft FROM applications WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+    let body: Body = serde_json::from_str(&draft).map_err(|e| StoreError::Rule(e.to_string()))?;
+    let unknown = unknown_people(&mut tx, &body.team).await?;
+    let problem = if !state.editable() {
+        Some(("state", format!("This application is {}; it cannot be submitted.", state.label())))
+    } else if let Err(lapse) = accredited {
+        Some(("not_accredited", format!("Only accredited people can apply: {lapse}.")))
+    } else if let Err(e) = domain::check(&body) {
+        Some(("incomplete", e))
+    } else if !unknown.is_empty() {
+        Some(("unknown_team", format!("These team members are not people of the platform: {}.", unknown.join(", "))))
+    } else {
+        None
+    };
+    if let Some((reason, message)) = problem {
+        drop(tx);
+        return Err(refuse(db, now, person, "application.submit", id, reason, message).await);
+    }
+    let next = version + 1;
+    sqlx::query(
+        "INSERT INTO application_versions (application_id, version, body, submitted_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(next)
+    .bind(&draft)
+    .bind(to_millis(now))
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE applications SET state = 'submitted', version = $1, updated_at = $2 WHERE id = $3")
+        .bind(next)
+        .bind(to_millis(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let event =
+        AuditEvent::new(Actor::Person(person), "application.submit", format!("application:{id}"), Audited::Success)
+            .with_details(json!({"version": next}));
+    append(&mut tx, now, &event).await?;
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// A board member's declaration of a conflict of interest (once per application).
+pub async fn declare(
+    db: &Db,
+    now: OffsetDateTime,
+    member: i64,
+    id: i64,
+    conflicted: bool,
+    note: &str,
+) -> Result<(), StoreError> {
+    let note = note.trim();
+    if note.chars().count() > 2000 {
+        return Err(StoreError::Rule("The note is longer than 2,000 characters.".into()));
+    }
+    let mut tx = db.begin_write().await?;
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM applications WHERE id = $1 AND state <> 'draft'")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if exists.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    let declared: Option<i64> =
+        sqlx::query_scalar("SELECT member_id FROM board_declarations WHERE application_id = $1 AND member_id = $2")
+            .bind(id)
+            .bind(member)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if declared.is_some() {
+        drop(tx);
+        let message = "You have declared already for this application.".to_string();
+        return Err(refuse(db, now, member, "application.declare", id, "already_declared", message).await);
+    }
+    sqlx::query(
+        "INSERT INTO board_declarations (application_id, member_id, conflicted, note, declared_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(member)
+    .bind(i64::from(conflicted))
+    .bind(note)
+    .bind(to_millis(now))
+    .execute(&mut *tx)
+    .await?;
+    let event =
+        AuditEvent::new(Actor::Person(member), "application.declare", format!("application:{id}"), Audited::Success)
+            .with_details(json!({"conflicted": conflicted}));
+    append(&mut tx, now, &event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A board member's vote on the current version; the vote reaching the quorum records the
+/// decision and, for an approval, creates the project with the applicant as principal
+/// investigator and the team as analysts (each still needs valid accreditation for access).
+#[allow(clippy::too_many_arguments)]
+pub async fn vote(
+    db: &Db,
+    master: &crate::keys::MasterKey,
+    now: OffsetDateTime,
+    member: i64,
+    id: i64,
+    vote: Vote,
+    comment: &str,
+    policy: Policy,
+) -> Result<State, StoreError> {
+    let comment = comment.trim().to_string();
+    if comment.chars().count() > 4000 {
+        return Err(StoreError::Rule("The comment is longer than 4,000 characters.".into()));
+    }
+    let mut tx = db.begin_write().await?;
+    let row: Option<(i64, String, i64)> =
+        sqlx::query_as("SELECT applicant_id, state, version FROM applications WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((applicant, state, version)) = row else { return Err(StoreError::NotFound) };
+    let state = State::parse(&state).ok_or(StoreError::NotFound)?;
+    let body: Body = match sqlx::query_scalar::<_, String>(
+        "SELECT body FROM application_versions WHERE application_id = $1 AND version = $2",
+    )
+    .bind(id)
+    .bind(version)
+    .fetch_optional(&mut *tx)
+    .await?
+    {
+        Some(text) => serde_json::from_str(&text).map_err(|e| StoreError::Rule(e.to_string()))?,
+        None => Body::default(),
+    };
+    let username: String =
+        sqlx::query_scalar("SELECT username FROM people WHERE id = $1").bind(member).fetch_one(&mut *tx).await?;
+    let on_team = member == applicant || body.team.contains(&username);
+    let conflicted: Option<i64> =
+        sqlx::query_scalar("SELECT conflicted FROM board_declarations WHERE application_id = $1 AND member_id = $2")
+            .bind(id)
+            .bind(member)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let cast: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT member_id, vote, comment FROM board_votes WHERE application_id = $1 AND version = $2")
+            .bind(id)
+            .bind(version)
+            .fetch_all(&mut *tx)
+            .await?;
+    let voted = cast.iter().any(|(m, _, _)| *m == member);
+    if let Err(refusal) = domain::may_vote(state, conflicted.map(|c| c != 0), on_team, voted, vote, &comment) {
+        drop(tx);
+        return Err(refuse(db, now, member, "application.vote", id, refusal.code(), refusal.to_string()).await);
+    }
+    sqlx::query(
+        "INSERT INTO board_votes (application_id, version, member_id, vote, comment, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(member)
+    .bind(vote.as_str())
+    .bind(&comment)
+    .bind(to_millis(now))
+    .execute(&mut *tx)
+    .await?;
+    let event =
+        AuditEvent::new(Actor::Person(member), "application.vote", format!("application:{id}"), Audited::Success)
+            .with_details(json!({"version": version, "vote": vote.as_str()}));
+    append(&mut tx, now, &event).await?;
+    let mut all: Vec<(Vote, String)> = cast.into_iter().filter_map(|(_, v, c)| Some((Vote::parse(&v)?, c))).collect();
+    all.push((vote, comment));
+    let next = match domain::decide(&all, policy) {
+        None => State::Submitted,
+        Some(outcome) => decide(&mut tx, master, now, id, version, applicant, &body, outcome).await?,
+    };
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// Records the board's decision; an approval makes the project.
+#[allow(clippy::too_many_arguments)]
+async fn decide(
+    tx: &mut WriteTx,
+    master: &crate::keys::MasterKey,
+    now: OffsetDateTime,
+    id: i64,
+    version: i64,
+    applicant: i64,
+    body: &Body,
+    outcome: Outcome,
+) -> Result<State, StoreError> {
+    let (state, name, conditions) = match &outcome {
+        Outcome::Approved(c) => (State::Approved, "approved", c.clone()),
+        Outcome::Rejected => (State::Rejected, "rejected", vec![]),
+        Outcome::ChangesRequested => (State::ChangesRequested, "changes_requested", vec![]),
+    };
+    sqlx::query(
+        "INSERT INTO board_decisions (application_id, version, outcome, conditions, decided_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(name)
+    .bind(json!(conditions).to_string())
+    .bind(to_millis(now))
+    .execute(&mut **tx)
+    .await?;
+    let mut project = None;
+    if state == State::Approved {
+        let (starts, ends) = domain::check(body).map_err(StoreError::Rule)?;
+        let pid: i64 = sqlx::query_scalar(
+            "INSERT INTO projects (title, status, starts_on, ends_on, created_at, lay_summary, organisation) \
+             VALUES ($1, 'approved', $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(&body.title)
+        .bind(format_date(starts))
+        .bind(format_date(ends))
+        .bind(to_millis(now))
+        .bind(&body.lay_summary)
+        .bind(&body.organisation)
+        .fetch_one(&mut **tx)
+        .await?;
+        let mut team = vec![(applicant, "principal_investigator")];
+        for name in &body.team {
+            let person: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE username = $1")
+                .bind(name)
+                .fetch_optional(&mut **tx)
+                .await?;
+            if let Some(p) = person.filter(|p| *p != applicant) {
+                team.push((p, "analyst"));
+            }
+        }
+        for (person, role) in &team {
+            sqlx::query("INSERT INTO project_members (project_id, person_id, role, starts_on) VALUES ($1, $2, $3, $4)")
+                .bind(pid)
+                .bind(person)
+                .bind(role)
+                .bind(format_date(starts))
+                .execute(&mut **tx)
+                .await?;
+        }
+        crate::extracts::store::ensure_project_key(tx, master, pid, now).await?;
+        sqlx::query("UPDATE applications SET project_id = $1 WHERE id = $2")
+            .bind(pid)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        let event = AuditEvent::new(Actor::System, "project.create", format!("project:{pid}"), Audited::Success)
+            .with_details(json!({"application": id, "version": version, "members": team.len()}));
+        append(tx, now, &event).await?;
+        project = Some(pid);
+    }
+    sqlx::query("UPDATE applications SET state = $1, updated_at = $2 WHERE id = $3")
+        .bind(state.as_str())
+        .bind(to_millis(now))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    let event = AuditEvent::new(Actor::System, "application.decide", format!("application:{id}"), Audited::Success)
+        .with_details(json!({"version": version, "outcome": name, "conditions": conditions, "project": project}));
+    append(tx, now, &event).await?;
+    Ok(state)
+}
+
+/// The applicant withdraws an application that is not decided.
+pub async fn withdraw(db: &Db, now: OffsetDateTime, person: i64, id: i64) -> Result<(), StoreError> {
+    let mut tx = db.begin_write().await?;
+    let (state, _) = mine(&mut tx, id, person).await?;
+    if !matches!(state, State::Draft | State::Submitted | State::ChangesRequested) {
+        drop(tx);
+        let message = format!("This application is {}; it cannot be withdrawn.", state.label());
+        return Err(refuse(db, now, person, "application.withdraw", id, "state", message).await);
+    }
+    sqlx::query("UPDATE applications SET state = 'withdrawn', updated_at = $1 WHERE id = $2")
+        .bind(to_millis(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let event =
+        AuditEvent::new(Actor::Person(person), "application.withdraw", format!("application:{id}"), Audited::Success);
+    append(&mut tx, now, &event).await?;
+    tx.commit().await?;
+    Ok(())
+}
