@@ -19,6 +19,7 @@ pub mod extracts;
 pub mod gate;
 pub mod keys;
 pub mod ledger;
+pub mod notifications;
 pub mod objects;
 pub mod outputs;
 pub mod projects;
@@ -65,7 +66,13 @@ pub async fn serve(
         Arc::new(workspaces::Supervisor::new(store.clone(), &config.data_dir, workspace_runner::Limits::default()));
     workspaces.probe().await;
     workspaces::spawn_reaper(workspaces.clone());
-    projects::lifecycle::spawn(db.clone(), clock.clone(), workspaces.clone(), config.lifecycle_check);
+    projects::lifecycle::spawn(
+        db.clone(),
+        clock.clone(),
+        policy::AccessPolicy,
+        workspaces.clone(),
+        config.lifecycle_check,
+    );
     let state = web::AppState {
         db: db.clone(),
         clock,

@@ -68,6 +68,8 @@ async fn lifecycle(engine: Engine) {
     assert_eq!(audit_count(&db, "project.suspend", "success", None).await, 1);
     assert_eq!(audit_count(&db, "workspace.stop", "success", None).await, 1);
     assert_eq!(audit_count(&db, "output.stop", "success", None).await, 1);
+    let home = analyst.get("/").await;
+    assert!(home.body.contains("was suspended: consent withdrawn for a site."), "{}", home.body);
 
     // Lifted by a board member: access returns.
     let lifted =
@@ -76,6 +78,50 @@ async fn lifecycle(engine: Engine) {
     let again = analyst.submit(&workspace, &workspace, &[("sql", sql)]).await;
     assert!(again.body.contains("<strong>aggregate</strong>"), "{}", again.body);
     assert_eq!(runners(&server), 1);
+
+    // The analyst's membership ends: the sweep stops their open request and the runner none
+    // of whose members has access; restored, the workspace works again.
+    let saved = analyst.submit(&outputs, &outputs, &[("title", "By sex again"), ("sql", sql)]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    exec(&db, &format!("UPDATE project_members SET ends_on = '{}' WHERE project_id = {project}", day(-1))).await;
+    let mut cut = false;
+    for _ in 0..100 {
+        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outputs WHERE state = 'draft'")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        if open == 0 && runners(&server) == 0 {
+            cut = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(cut, "the request and the runner stopped when the membership ended");
+    assert_eq!(audit_count(&db, "output.stop", "success", Some("membership_not_active")).await, 1);
+    exec(&db, &format!("UPDATE project_members SET ends_on = NULL WHERE project_id = {project}")).await;
+    let again = analyst.submit(&workspace, &workspace, &[("sql", sql)]).await;
+    assert!(again.body.contains("<strong>aggregate</strong>"), "{}", again.body);
+
+    // An accreditation ending in five days is reminded (30 and 7 days before), once each.
+    let analyst_id: i64 =
+        sqlx::query_scalar("SELECT id FROM people WHERE username = 'analyst'").fetch_one(db.pool()).await.unwrap();
+    exec(&db, &format!("UPDATE training_records SET expires_on = '{}' WHERE person_id = {analyst_id}", day(5))).await;
+    let mut reminded = 0;
+    for _ in 0..100 {
+        reminded =
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM notifications WHERE dedupe_key LIKE 'accreditation:%'")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+        if reminded == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(reminded, 2);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let home = analyst.get("/").await;
+    assert_eq!(home.body.matches("in 5 days").count(), 2, "{}", home.body);
 
     // The approval runs out: the sweep closes the project and stops its runner within seconds.
     exec(&db, &format!("UPDATE projects SET starts_on = '{}', ends_on = '{}' WHERE id = {project}", day(-30), day(-1)))

@@ -41,6 +41,35 @@ async fn audit_decision(
     Ok(())
 }
 
+async fn facts_of(db: &Db, person_id: i64, mfa: bool, project_id: i64) -> Result<Facts, StoreError> {
+    let auth = accounts::auth_by_id(db, person_id).await?;
+    let (training, declarations) = accreditation::of_person(db, person_id).await?;
+    Ok(Facts {
+        person_id,
+        mfa,
+        active: auth.as_ref().is_some_and(|a| a.active),
+        training,
+        declarations,
+        project: projects::project(db, project_id).await?,
+        memberships: projects::memberships(db, project_id, person_id).await?,
+    })
+}
+
+/// Whether `person_id` would be allowed `action` in `project_id` on `today` if they asked now
+/// (signed in with MFA): the background checks of law 7, which audit their own cuts. Not a
+/// capability: nothing is granted by it.
+pub async fn would_allow(
+    db: &Db,
+    policy: &AccessPolicy,
+    person_id: i64,
+    project_id: i64,
+    action: ProjectAction,
+    today: time::Date,
+) -> Result<Result<(), Denial>, StoreError> {
+    let facts = facts_of(db, person_id, true, project_id).await?;
+    Ok(domain::decide(&facts, action, today, policy).await)
+}
+
 /// Decides whether `person_id` (whose session has or has not completed MFA) may take `action`
 /// in `project_id` now, records the decision, and returns the capability when allowed.
 pub async fn authorise_project(
@@ -52,17 +81,7 @@ pub async fn authorise_project(
     project_id: i64,
     action: ProjectAction,
 ) -> Result<ProjectAccess, AuthoriseError> {
-    let auth = accounts::auth_by_id(db, person_id).await?;
-    let (training, declarations) = accreditation::of_person(db, person_id).await?;
-    let facts = Facts {
-        person_id,
-        mfa,
-        active: auth.as_ref().is_some_and(|a| a.active),
-        training,
-        declarations,
-        project: projects::project(db, project_id).await?,
-        memberships: projects::memberships(db, project_id, person_id).await?,
-    };
+    let facts = facts_of(db, person_id, mfa, project_id).await?;
     let today = clock.now().date();
     let result = domain::decide(&facts, action, today, policy).await;
     audit_decision(db, clock, person_id, format!("project:{project_id}"), action.as_str(), &result).await?;

@@ -550,6 +550,7 @@ struct HomePage {
     all_projects: Option<Vec<Project>>,
     is_admin: bool,
     is_custodian: bool,
+    notifications: Vec<(String, String)>,
 }
 
 async fn home(State(state): State<AppState>, me: SignedIn) -> Result<Response, AppError> {
@@ -586,6 +587,11 @@ async fn home(State(state): State<AppState>, me: SignedIn) -> Result<Response, A
         all_projects,
         is_admin: me.roles.contains(&PlatformRole::Administrator),
         is_custodian: me.roles.contains(&PlatformRole::Custodian),
+        notifications: crate::notifications::latest(&state.db, me.person_id, 10)
+            .await?
+            .into_iter()
+            .map(|(at, m)| (format_date(at.date()), m))
+            .collect(),
     })
 }
 

@@ -735,6 +735,32 @@ pub async fn stop_outputs(
     Ok(stopped)
 }
 
+/// Stops one open release request (its requester lost access: law 7), inside the caller's
+/// transaction, audited with `reason`. Returns 1 if it stopped, 0 if it was not open.
+pub async fn stop_output(
+    tx: &mut WriteTx,
+    now: OffsetDateTime,
+    output: i64,
+    project: i64,
+    reason: &str,
+) -> Result<u64, StoreError> {
+    let stopped = sqlx::query(
+        "UPDATE outputs SET state = 'stopped', updated_at = $1 WHERE id = $2 \
+         AND state IN ('draft', 'submitted', 'changes_requested')",
+    )
+    .bind(to_millis(now))
+    .bind(output)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if stopped > 0 {
+        let event = AuditEvent::new(Actor::System, "output.stop", format!("project:{project}"), Outcome::Success)
+            .with_details(json!({"output": output, "reason": reason}));
+        append(tx, now, &event).await?;
+    }
+    Ok(stopped)
+}
+
 /// The release inside the approving vote's transaction: table, manifest, ledger entry, audit.
 #[allow(clippy::too_many_arguments)]
 async fn write_release(

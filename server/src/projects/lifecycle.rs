@@ -9,11 +9,13 @@
 
 use super::domain::Status;
 use super::store;
+use crate::access::store::would_allow;
 use crate::audit::store::append;
 use crate::audit::{Actor, AuditEvent, Outcome};
 use crate::clock::Clock;
 use crate::db::{Db, StoreError};
 use crate::workspaces::Supervisor;
+use policy::AccessPolicy;
 use serde_json::json;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -47,8 +49,15 @@ pub async fn stop_runner(
     Ok(true)
 }
 
-/// One pass over every project (see the module's words).
-pub async fn sweep(db: &Db, workspaces: &Supervisor, now: OffsetDateTime) -> Result<Swept, StoreError> {
+/// One pass over every project (see the module's words), then over people: release requests
+/// of requesters who lost access stop, a runner none of whose members has access stops, and
+/// accreditations ending within 30 and 7 days are reminded.
+pub async fn sweep(
+    db: &Db,
+    policy: &AccessPolicy,
+    workspaces: &Supervisor,
+    now: OffsetDateTime,
+) -> Result<Swept, StoreError> {
     let today = now.date();
     let mut swept = Swept::default();
     let open_requests: Vec<i64> = sqlx::query_scalar(
@@ -80,7 +89,82 @@ pub async fn sweep(db: &Db, workspaces: &Supervisor, now: OffsetDateTime) -> Res
             swept.runners_stopped.push(project.id);
         }
     }
+    swept.outputs_stopped += stop_requests_of_the_lapsed(db, policy, now).await?;
+    for project in workspaces.running().await {
+        if !anyone_may_query(db, policy, project, today).await? {
+            let reason = "no member of the project has access any more";
+            if stop_runner(db, workspaces, now, project, reason).await? {
+                swept.runners_stopped.push(project);
+            }
+        }
+    }
+    remind_accreditations(db, now).await?;
     Ok(swept)
+}
+
+/// Stops each open release request whose requester may no longer ask for releases in its
+/// project (membership ended, accreditation lapsed, account deactivated). Returns how many.
+async fn stop_requests_of_the_lapsed(db: &Db, policy: &AccessPolicy, now: OffsetDateTime) -> Result<u64, StoreError> {
+    let open: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT id, project_id, requested_by FROM outputs WHERE state IN ('draft', 'submitted', 'changes_requested')",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let mut stopped = 0;
+    for (output, project, requester) in open {
+        let action = crate::access::ProjectAction::RequestRelease;
+        if let Err(denial) = would_allow(db, policy, requester, project, action, now.date()).await? {
+            let mut tx = db.begin_write().await?;
+            stopped += crate::outputs::store::stop_output(&mut tx, now, output, project, denial.code()).await?;
+            tx.commit().await?;
+        }
+    }
+    Ok(stopped)
+}
+
+/// Whether any member of `project` may use its workspace today.
+async fn anyone_may_query(db: &Db, policy: &AccessPolicy, project: i64, today: time::Date) -> Result<bool, StoreError> {
+    let members: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT person_id FROM project_members WHERE project_id = $1")
+        .bind(project)
+        .fetch_all(db.pool())
+        .await?;
+    for person in members {
+        let action = crate::access::ProjectAction::QueryWorkspace;
+        if would_allow(db, policy, person, project, action, today).await?.is_ok() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Reminds each accredited person 30 and 7 days before their accreditation ends (once each).
+async fn remind_accreditations(db: &Db, now: OffsetDateTime) -> Result<(), StoreError> {
+    use crate::accreditation::domain::{format_date, status};
+    let today = now.date();
+    let mut due = Vec::new();
+    for person in crate::accounts::store::people(db).await? {
+        let (training, declarations) = crate::accreditation::store::of_person(db, person.id).await?;
+        let Ok(valid) = status(&training, &declarations, today) else { continue };
+        let left = (valid.until - today).whole_days();
+        for days in [30, 7] {
+            if left <= days {
+                let until = format_date(valid.until);
+                let message = format!(
+                    "Your accreditation ends on {until}, in {left} days: renew your training or declaration before then, or your access ends that day."
+                );
+                due.push((person.id, format!("accreditation:{}:{until}:{days}", person.id), message));
+            }
+        }
+    }
+    if due.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.begin_write().await?;
+    for (person, key, message) in &due {
+        crate::notifications::notify(&mut tx, now, *person, key, message).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Sets `project`'s status (suspend, lift a suspension, close) with the reason, audited in the
@@ -120,6 +204,18 @@ pub async fn set_status(
     let event = AuditEvent::new(actor, action, format!("project:{project}"), Outcome::Success)
         .with_details(json!({"from": current.as_str(), "to": status.as_str(), "reason": reason}));
     append(&mut tx, now, &event).await?;
+    let title: String =
+        sqlx::query_scalar("SELECT title FROM projects WHERE id = $1").bind(project).fetch_one(&mut *tx).await?;
+    let what = match status {
+        Status::Suspended => "was suspended",
+        Status::Approved => "is open again",
+        _ => "was closed",
+    };
+    let message = format!("The project \"{title}\" {what}: {reason}.");
+    let key = format!("project:{project}:{}:{}", status.as_str(), crate::clock::to_millis(now));
+    for member in crate::notifications::members(&mut tx, project).await? {
+        crate::notifications::notify(&mut tx, now, member, &format!("{key}:{member}"), &message).await?;
+    }
     let stopped = if status == Status::Approved {
         0
     } else {
@@ -130,12 +226,18 @@ pub async fn set_status(
 }
 
 /// Sweeps every `every`, for as long as the server runs.
-pub fn spawn(db: Db, clock: Arc<dyn Clock>, workspaces: Arc<Supervisor>, every: std::time::Duration) {
+pub fn spawn(
+    db: Db,
+    clock: Arc<dyn Clock>,
+    policy: AccessPolicy,
+    workspaces: Arc<Supervisor>,
+    every: std::time::Duration,
+) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            match sweep(&db, &workspaces, clock.now()).await {
+            match sweep(&db, &policy, &workspaces, clock.now()).await {
                 Ok(s) if s != Swept::default() => tracing::info!(?s, "project lifecycle: access stopped"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error.cause = %e, "project lifecycle sweep failed"),

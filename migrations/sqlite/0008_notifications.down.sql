@@ -1,0 +1,2 @@
+DROP INDEX notifications_person;
+DROP TABLE notifications;
