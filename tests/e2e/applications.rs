@@ -137,6 +137,37 @@ async fn applications(engine: Engine) {
     assert_eq!(audit_count(&db, "project.create", "success", None).await, 1);
     assert_eq!(audit_count(&db, "application.vote", "denied", Some("conflicted")).await, 1);
 
+    // An amendment (no more second analyst, an earlier end) changes nothing until approved.
+    let shorter = day(200);
+    analyst.submit(&page, &page, &fields("Second-line therapy", "", request, &starts, &shorter)).await;
+    assert_eq!(state(&db, id).await.0, "amending");
+    let ends_on = |db: Db| async move {
+        sqlx::query_scalar::<_, String>("SELECT ends_on FROM projects WHERE id = $1")
+            .bind(project)
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+    };
+    assert_eq!(ends_on(db.clone()).await, day(365));
+    analyst.submit(&page, &format!("{page}/submit"), &[]).await;
+    assert_eq!(state(&db, id).await, ("amendment_submitted".into(), 3, Some(project)));
+    assert!(board1.get("/board/applications").await.body.contains("Second-line therapy"));
+    assert_eq!(vote(&board1, id, "approve", "").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(ends_on(db.clone()).await, day(365), "one vote changes nothing");
+    assert_eq!(vote(&board3, id, "approve", "").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(state(&db, id).await.0, "approved");
+    assert_eq!(ends_on(db.clone()).await, shorter);
+    let admin_ends: Option<String> = sqlx::query_scalar(
+        "SELECT m.ends_on FROM project_members m JOIN people p ON p.id = m.person_id \
+         WHERE m.project_id = $1 AND p.username = 'admin'",
+    )
+    .bind(project)
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(admin_ends, Some(day(-1)), "the analyst left out loses access at once");
+    assert_eq!(audit_count(&db, "project.amend", "success", None).await, 1);
+
     // A lapsed accreditation cannot apply.
     let analyst_id: i64 =
         sqlx::query_scalar("SELECT id FROM people WHERE username = 'analyst'").fetch_one(db.pool()).await.unwrap();

@@ -55,11 +55,24 @@ pub enum State {
     Rejected,
     /// Withdrawn by the applicant.
     Withdrawn,
+    /// Approved, and its principal investigator is writing an amendment (the project is
+    /// unchanged until the board approves it).
+    Amending,
+    /// An amendment is with the board.
+    AmendmentSubmitted,
 }
 
 impl State {
-    const ALL: [State; 6] =
-        [State::Draft, State::Submitted, State::ChangesRequested, State::Approved, State::Rejected, State::Withdrawn];
+    const ALL: [State; 8] = [
+        State::Draft,
+        State::Submitted,
+        State::ChangesRequested,
+        State::Approved,
+        State::Rejected,
+        State::Withdrawn,
+        State::Amending,
+        State::AmendmentSubmitted,
+    ];
 
     /// Stored form.
     pub fn as_str(self) -> &'static str {
@@ -70,6 +83,8 @@ impl State {
             State::Approved => "approved",
             State::Rejected => "rejected",
             State::Withdrawn => "withdrawn",
+            State::Amending => "amending",
+            State::AmendmentSubmitted => "amendment_submitted",
         }
     }
 
@@ -82,6 +97,8 @@ impl State {
             State::Approved => "approved",
             State::Rejected => "rejected",
             State::Withdrawn => "withdrawn",
+            State::Amending => "approved; an amendment is being written",
+            State::AmendmentSubmitted => "approved; an amendment is with the ethics board",
         }
     }
 
@@ -90,9 +107,19 @@ impl State {
         State::ALL.into_iter().find(|x| x.as_str() == s)
     }
 
-    /// Whether the applicant may edit and submit it.
+    /// Whether the applicant may edit and submit it (an approved one: as an amendment).
     pub fn editable(self) -> bool {
-        matches!(self, State::Draft | State::ChangesRequested)
+        matches!(self, State::Draft | State::ChangesRequested | State::Approved | State::Amending)
+    }
+
+    /// Whether the board is voting on it.
+    pub fn with_the_board(self) -> bool {
+        matches!(self, State::Submitted | State::AmendmentSubmitted)
+    }
+
+    /// Whether it concerns an approved project (an amendment).
+    pub fn amends(self) -> bool {
+        matches!(self, State::Approved | State::Amending | State::AmendmentSubmitted)
     }
 }
 
@@ -246,7 +273,7 @@ pub fn may_vote(
     vote: Vote,
     comment: &str,
 ) -> Result<(), VoteRefusal> {
-    if state != State::Submitted {
+    if !state.with_the_board() {
         return Err(VoteRefusal::NotOpen(state));
     }
     if on_team {
@@ -264,6 +291,14 @@ pub fn may_vote(
         return Err(VoteRefusal::CommentNeeded);
     }
     Ok(())
+}
+
+/// What an amendment changes in the project, to apply when the board approves it: the team
+/// to add and to end (usernames; the principal investigator stays), and the new end date.
+pub fn team_change(current: &[String], wanted: &[String]) -> (Vec<String>, Vec<String>) {
+    let added = wanted.iter().filter(|w| !current.contains(w)).cloned().collect();
+    let ended = current.iter().filter(|c| !wanted.contains(c)).cloned().collect();
+    (added, ended)
 }
 
 /// The body checked for submission: every required field, dates in order, sizes bounded.
@@ -335,6 +370,19 @@ mod tests {
             may_vote(State::Draft, Some(false), false, false, Approve, ""),
             Err(VoteRefusal::NotOpen(State::Draft))
         );
+    }
+
+    #[test]
+    fn an_amendment_adds_and_ends_members_and_only_boards_vote_on_submitted_ones() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(team_change(&s(&["a", "b"]), &s(&["b", "c"])), (s(&["c"]), s(&["a"])));
+        assert!(State::Approved.editable() && State::Approved.amends() && !State::Approved.with_the_board());
+        assert!(State::AmendmentSubmitted.with_the_board() && !State::AmendmentSubmitted.editable());
+        assert_eq!(
+            may_vote(State::Amending, Some(false), false, false, Vote::Approve, ""),
+            Err(VoteRefusal::NotOpen(State::Amending))
+        );
+        assert_eq!(may_vote(State::AmendmentSubmitted, Some(false), false, false, Vote::Approve, ""), Ok(()));
     }
 
     #[test]

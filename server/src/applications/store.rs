@@ -81,10 +81,11 @@ pub async fn of_applicant(db: &Db, person: i64) -> Result<Vec<Application>, Stor
 
 /// Applications with the board, oldest first.
 pub async fn queue(db: &Db) -> Result<Vec<Application>, StoreError> {
-    let rows: Vec<Row> =
-        sqlx::query_as(select_applications!("WHERE a.state = 'submitted' ORDER BY a.updated_at, a.id"))
-            .fetch_all(db.pool())
-            .await?;
+    let rows: Vec<Row> = sqlx::query_as(select_applications!(
+        "WHERE a.state IN ('submitted', 'amendment_submitted') ORDER BY a.updated_at, a.id"
+    ))
+    .fetch_all(db.pool())
+    .await?;
     rows.into_iter().map(application_of).collect()
 }
 
@@ -172,8 +173,11 @@ pub async fn save(db: &Db, now: OffsetDateTime, person: i64, id: Option<i64>, bo
                 let message = format!("This application is {}; it cannot be edited.", state.label());
                 return Err(refuse(db, now, person, "application.save", id, "state", message).await);
             }
-            sqlx::query("UPDATE applications SET draft = $1, updated_at = $2 WHERE id = $3")
+            // Editing an approved application starts an amendment; the project stays as it is.
+            let next = if state == State::Approved { State::Amending } else { state };
+            sqlx::query("UPDATE applications SET draft = $1, state = $2, updated_at = $3 WHERE id = $4")
                 .bind(text(body)?)
+                .bind(next.as_str())
                 .bind(to_millis(now))
                 .bind(id)
                 .execute(&mut *tx)
@@ -250,6 +254,7 @@ pub async fn submit(
         return Err(refuse(db, now, person, "application.submit", id, reason, message).await);
     }
     let next = version + 1;
+    let submitted = if state.amends() { State::AmendmentSubmitted } else { State::Submitted };
     sqlx::query(
         "INSERT INTO application_versions (application_id, version, body, submitted_at) VALUES ($1, $2, $3, $4)",
     )
@@ -259,7 +264,8 @@ pub async fn submit(
     .bind(to_millis(now))
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE applications SET state = 'submitted', version = $1, updated_at = $2 WHERE id = $3")
+    sqlx::query("UPDATE applications SET state = $1, version = $2, updated_at = $3 WHERE id = $4")
+        .bind(submitted.as_str())
         .bind(next)
         .bind(to_millis(now))
         .bind(id)
@@ -267,7 +273,7 @@ pub async fn submit(
         .await?;
     let event =
         AuditEvent::new(Actor::Person(person), "application.submit", format!("application:{id}"), Audited::Success)
-            .with_details(json!({"version": next}));
+            .with_details(json!({"version": next, "amendment": state.amends()}));
     append(&mut tx, now, &event).await?;
     tx.commit().await?;
     Ok(next)
@@ -398,7 +404,8 @@ pub async fn vote(
     let mut all: Vec<(Vote, String)> = cast.into_iter().filter_map(|(_, v, c)| Some((Vote::parse(&v)?, c))).collect();
     all.push((vote, comment));
     let next = match domain::decide(&all, policy) {
-        None => State::Submitted,
+        None => state,
+        Some(outcome) if state == State::AmendmentSubmitted => amend(&mut tx, now, id, version, &body, outcome).await?,
         Some(outcome) => decide(&mut tx, master, now, id, version, applicant, &body, outcome).await?,
     };
     tx.commit().await?;
@@ -422,16 +429,7 @@ async fn decide(
         Outcome::Rejected => (State::Rejected, "rejected", vec![]),
         Outcome::ChangesRequested => (State::ChangesRequested, "changes_requested", vec![]),
     };
-    sqlx::query(
-        "INSERT INTO board_decisions (application_id, version, outcome, conditions, decided_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(id)
-    .bind(version)
-    .bind(name)
-    .bind(json!(conditions).to_string())
-    .bind(to_millis(now))
-    .execute(&mut **tx)
-    .await?;
+    record_decision(tx, now, id, version, name, &conditions).await?;
     let mut project = None;
     if state == State::Approved {
         let (starts, ends) = domain::check(body).map_err(StoreError::Rule)?;
@@ -477,16 +475,120 @@ async fn decide(
         append(tx, now, &event).await?;
         project = Some(pid);
     }
+    set_state(tx, now, id, state).await?;
+    let event = AuditEvent::new(Actor::System, "application.decide", format!("application:{id}"), Audited::Success)
+        .with_details(json!({"version": version, "outcome": name, "conditions": conditions, "project": project}));
+    append(tx, now, &event).await?;
+    Ok(state)
+}
+
+/// Records the board's decision on an amendment: approved, the project takes the amended
+/// title, summary, organisation, end date and team (new members join as analysts today,
+/// analysts left out end yesterday, so their access stops now); rejected, nothing changes; in
+/// both cases the application is approved again. Changes requested: back to the applicant.
+async fn amend(
+    tx: &mut WriteTx,
+    now: OffsetDateTime,
+    id: i64,
+    version: i64,
+    body: &Body,
+    outcome: Outcome,
+) -> Result<State, StoreError> {
+    let (next, name, conditions) = match &outcome {
+        Outcome::Approved(c) => (State::Approved, "amendment_approved", c.clone()),
+        Outcome::Rejected => (State::Approved, "amendment_rejected", vec![]),
+        Outcome::ChangesRequested => (State::Amending, "changes_requested", vec![]),
+    };
+    record_decision(tx, now, id, version, name, &conditions).await?;
+    let project: Option<i64> =
+        sqlx::query_scalar("SELECT project_id FROM applications WHERE id = $1").bind(id).fetch_one(&mut **tx).await?;
+    let mut changes = json!(null);
+    if let (Outcome::Approved(_), Some(project)) = (&outcome, project) {
+        let (_, ends) = domain::check(body).map_err(StoreError::Rule)?;
+        let today = now.date();
+        sqlx::query("UPDATE projects SET title = $1, lay_summary = $2, organisation = $3, ends_on = $4 WHERE id = $5")
+            .bind(&body.title)
+            .bind(&body.lay_summary)
+            .bind(&body.organisation)
+            .bind(format_date(ends))
+            .bind(project)
+            .execute(&mut **tx)
+            .await?;
+        let current: Vec<String> = sqlx::query_scalar(
+            "SELECT p.username FROM project_members m JOIN people p ON p.id = m.person_id \
+             WHERE m.project_id = $1 AND m.role = 'analyst' AND (m.ends_on IS NULL OR m.ends_on >= $2)",
+        )
+        .bind(project)
+        .bind(format_date(today))
+        .fetch_all(&mut **tx)
+        .await?;
+        let (added, ended) = domain::team_change(&current, &body.team);
+        for name in &added {
+            sqlx::query(
+                "INSERT INTO project_members (project_id, person_id, role, starts_on) \
+                 SELECT $1, id, 'analyst', $2 FROM people WHERE username = $3 \
+                 ON CONFLICT (project_id, person_id, role) DO UPDATE SET starts_on = excluded.starts_on, ends_on = NULL",
+            )
+            .bind(project)
+            .bind(format_date(today))
+            .bind(name)
+            .execute(&mut **tx)
+            .await?;
+        }
+        for name in &ended {
+            sqlx::query(
+                "UPDATE project_members SET ends_on = $1 WHERE project_id = $2 AND role = 'analyst' \
+                 AND person_id = (SELECT id FROM people WHERE username = $3)",
+            )
+            .bind(format_date(today - time::Duration::days(1)))
+            .bind(project)
+            .bind(name)
+            .execute(&mut **tx)
+            .await?;
+        }
+        changes = json!({"added": added, "ended": ended, "ends_on": format_date(ends)});
+        let event = AuditEvent::new(Actor::System, "project.amend", format!("project:{project}"), Audited::Success)
+            .with_details(json!({"application": id, "version": version, "changes": changes}));
+        append(tx, now, &event).await?;
+    }
+    set_state(tx, now, id, next).await?;
+    let event = AuditEvent::new(Actor::System, "application.decide", format!("application:{id}"), Audited::Success)
+        .with_details(json!({"version": version, "outcome": name, "conditions": conditions, "changes": changes}));
+    append(tx, now, &event).await?;
+    Ok(next)
+}
+
+/// Records a decision of the board on a version.
+async fn record_decision(
+    tx: &mut WriteTx,
+    now: OffsetDateTime,
+    id: i64,
+    version: i64,
+    outcome: &str,
+    conditions: &[String],
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO board_decisions (application_id, version, outcome, conditions, decided_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(outcome)
+    .bind(json!(conditions).to_string())
+    .bind(to_millis(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Moves an application to `state`.
+async fn set_state(tx: &mut WriteTx, now: OffsetDateTime, id: i64, state: State) -> Result<(), StoreError> {
     sqlx::query("UPDATE applications SET state = $1, updated_at = $2 WHERE id = $3")
         .bind(state.as_str())
         .bind(to_millis(now))
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    let event = AuditEvent::new(Actor::System, "application.decide", format!("application:{id}"), Audited::Success)
-        .with_details(json!({"version": version, "outcome": name, "conditions": conditions, "project": project}));
-    append(tx, now, &event).await?;
-    Ok(state)
+    Ok(())
 }
 
 /// The applicant withdraws an application that is not decided.
