@@ -67,6 +67,20 @@ async fn applications(engine: Engine) {
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("is required"), "{}", refused.body);
 
+    // Complete, but naming a column the dataset lacks, or ending in the past.
+    let (past_start, past_end) = (day(-30), day(-1));
+    analyst
+        .submit(&page, &page, &fields("Second-line therapy", "admin", "person: sex, height", &past_start, &past_end))
+        .await;
+    let refused = analyst.submit(&page, &format!("{page}/submit"), &[]).await;
+    assert!(refused.body.contains("The end date is in the past."), "{}", refused.body);
+    analyst
+        .submit(&page, &page, &fields("Second-line therapy", "admin", "person: sex, height", &day(0), &day(365)))
+        .await;
+    let refused = analyst.submit(&page, &format!("{page}/submit"), &[]).await;
+    assert!(refused.body.contains("The table person has no column height."), "{}", refused.body);
+    assert_eq!(audit_count(&db, "application.submit", "denied", Some("unknown_data")).await, 1);
+
     // Complete, but with a team member who does not exist.
     let (starts, ends) = (day(0), day(365));
     let edited = analyst
@@ -107,7 +121,7 @@ async fn applications(engine: Engine) {
     assert!(analyst.get(&page).await.body.contains("Say which cohort."));
 
     // The answer is a new version, voted on afresh; approval with a condition makes the project.
-    let request = "person: sex, year_of_birth; cohort: E11.9";
+    let request = "person: sex, year_of_birth\ncohort: E11.9";
     analyst.submit(&page, &page, &fields("Second-line therapy", "admin", request, &starts, &ends)).await;
     analyst.submit(&page, &format!("{page}/submit"), &[]).await;
     assert_eq!(state(&db, id).await, ("submitted".into(), 2, None));
@@ -167,6 +181,39 @@ async fn applications(engine: Engine) {
     .unwrap();
     assert_eq!(admin_ends, Some(day(-1)), "the analyst left out loses access at once");
     assert_eq!(audit_count(&db, "project.amend", "success", None).await, 1);
+
+    // After the decision no vote counts.
+    let late = vote(&board2, id, "reject", "too late").await;
+    assert!(late.body.contains("not waiting for votes"), "{}", late.body);
+
+    // Two votes at once that would each reach the quorum: one decides, the other is refused.
+    let saved = analyst
+        .submit("/applications/new", "/applications", &fields("Concurrent", "", "person: sex", &starts, &ends))
+        .await;
+    let second = saved.location.unwrap();
+    let second_id: i64 = second.rsplit('/').next().unwrap().parse().unwrap();
+    analyst.submit(&second, &format!("{second}/submit"), &[]).await;
+    for b in [&board1, &board2, &board3] {
+        declare(b, second_id, "no").await;
+    }
+    assert_eq!(vote(&board1, second_id, "approve", "").await.status, StatusCode::SEE_OTHER);
+    let (a, b) = tokio::join!(vote(&board2, second_id, "approve", ""), vote(&board3, second_id, "approve", ""));
+    let ok = [&a, &b].iter().filter(|p| p.status == StatusCode::SEE_OTHER).count();
+    assert_eq!(ok, 1, "{} / {}", a.body, b.body);
+    assert!([&a, &b].iter().any(|p| p.body.contains("not waiting for votes")));
+    let decided: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM board_decisions WHERE application_id = $1")
+        .bind(second_id)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(decided, 1);
+    assert_eq!(audit_count(&db, "project.create", "success", None).await, 2);
+
+    // A closed project cannot be amended.
+    exec(&db, &format!("UPDATE projects SET status = 'closed' WHERE id = {project}")).await;
+    analyst.submit(&page, &page, &fields("Second-line therapy", "", request, &starts, &day(100))).await;
+    let closed = analyst.submit(&page, &format!("{page}/submit"), &[]).await;
+    assert!(closed.body.contains("The project is closed; it cannot be amended."), "{}", closed.body);
 
     // A lapsed accreditation cannot apply.
     let analyst_id: i64 =

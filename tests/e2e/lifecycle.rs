@@ -141,6 +141,16 @@ async fn lifecycle(engine: Engine) {
     }
     assert!(closed, "the sweep closed the project and stopped its runner");
     assert_eq!(audit_count(&db, "project.close", "success", None).await, 1);
+    assert_eq!(audit_count(&db, "extract.archive", "success", None).await, 1);
+    let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM extracts WHERE archived_at IS NULL")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(live, 0, "the closed project's extract is archived");
+    let copies = server.installation.data_dir.join("runners").join(format!("project-{project}"));
+    assert!(!copies.exists(), "local copies of the extract are removed");
+    let home = analyst.get("/").await;
+    assert!(home.body.contains("was closed: its approved end date passed."), "{}", home.body);
     assert_eq!(analyst.get(&workspace).await.status, StatusCode::FORBIDDEN);
     let json: serde_json::Value = serde_json::from_str(&anyone.get("/register.json").await.body).unwrap();
     assert_eq!(json["projects"][0]["status"], "closed", "{json}");

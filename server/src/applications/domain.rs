@@ -301,8 +301,34 @@ pub fn team_change(current: &[String], wanted: &[String]) -> (Vec<String>, Vec<S
     (added, ended)
 }
 
-/// The body checked for submission: every required field, dates in order, sizes bounded.
-/// Returns the dates.
+/// Words that start a line of the data request without naming a table.
+const NOT_TABLES: [&str; 5] = ["cohort", "criteria", "rows", "filter", "note"];
+
+/// The tables and columns a data request names: each line `table: column, column` (lines
+/// starting `cohort:`, `criteria:`, `rows:`, `filter:` or `note:` are free text).
+pub fn requested_columns(request: &str) -> Vec<(String, Vec<String>)> {
+    request
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .map(|(table, columns)| (table.trim().to_string(), columns))
+        .filter(|(table, _)| !table.is_empty() && !NOT_TABLES.contains(&table.to_ascii_lowercase().as_str()))
+        .map(|(table, columns)| {
+            (table, columns.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect())
+        })
+        .collect()
+}
+
+/// The body checked for submission on `today`: every required field, dates in order and the
+/// end still to come, sizes bounded. Returns the dates.
+pub fn check_on(body: &Body, today: Date) -> Result<(Date, Date), String> {
+    let (starts, ends) = check(body)?;
+    if ends < today {
+        return Err("The end date is in the past.".into());
+    }
+    Ok((starts, ends))
+}
+
+/// The body checked: every required field, dates in order, sizes bounded. Returns the dates.
 pub fn check(body: &Body) -> Result<(Date, Date), String> {
     use crate::accreditation::domain::parse_date;
     let required = [
@@ -386,6 +412,19 @@ mod tests {
     }
 
     #[test]
+    fn a_data_request_names_tables_and_columns_line_by_line() {
+        let got =
+            requested_columns("person: sex, year_of_birth\ncohort: E11.9\n drug_exposure : drug_code,\nfree text");
+        assert_eq!(
+            got,
+            vec![
+                ("person".to_string(), vec!["sex".to_string(), "year_of_birth".to_string()]),
+                ("drug_exposure".to_string(), vec!["drug_code".to_string()]),
+            ]
+        );
+    }
+
+    #[test]
     fn a_submission_needs_every_field_and_dates_in_order() {
         let mut b = Body {
             title: "T".into(),
@@ -405,6 +444,8 @@ mod tests {
         b.ends_on = "2025-12-31".into();
         assert!(check(&b).unwrap_err().contains("after the start"));
         b.ends_on = "2026-12-31".into();
+        let d = |m, n| Date::from_calendar_date(2027, m, n).unwrap();
+        assert!(check_on(&b, d(time::Month::January, 1)).unwrap_err().contains("in the past"));
         b.lay_summary = " ".into();
         assert!(check(&b).unwrap_err().contains("lay summary"));
     }

@@ -174,6 +174,7 @@ pub async fn save(db: &Db, now: OffsetDateTime, person: i64, id: Option<i64>, bo
                 return Err(refuse(db, now, person, "application.save", id, "state", message).await);
             }
             // Editing an approved application starts an amendment; the project stays as it is.
+            // (Submitting one for a closed project is refused.)
             let next = if state == State::Approved { State::Amending } else { state };
             sqlx::query("UPDATE applications SET draft = $1, state = $2, updated_at = $3 WHERE id = $4")
                 .bind(text(body)?)
@@ -208,6 +209,37 @@ async fn mine(tx: &mut WriteTx, id: i64, person: i64) -> Result<(State, i64), St
     }
 }
 
+/// What the application asks for that the catalogue lacks (a dataset, a table of its newest
+/// version, a column), in words; None when everything exists.
+async fn unknown_data(tx: &mut WriteTx, body: &Body) -> Result<Option<String>, StoreError> {
+    let mut known: Vec<(String, String)> = Vec::new();
+    for dataset in &body.datasets {
+        let columns: Vec<(String, String)> = sqlx::query_as(
+            "SELECT t.name, c.name FROM datasets d JOIN dataset_versions v ON v.dataset_id = d.id \
+             JOIN dataset_tables t ON t.version_id = v.id JOIN dataset_columns c ON c.table_id = t.id \
+             WHERE d.name = $1 AND v.version = (SELECT MAX(v2.version) FROM dataset_versions v2 WHERE v2.dataset_id = d.id)",
+        )
+        .bind(dataset)
+        .fetch_all(&mut **tx)
+        .await?;
+        if columns.is_empty() {
+            return Ok(Some(format!("The catalogue has no dataset {dataset}.")));
+        }
+        known.extend(columns);
+    }
+    for (table, columns) in domain::requested_columns(&body.data_request) {
+        if !known.iter().any(|(t, _)| *t == table) {
+            return Ok(Some(format!("The chosen datasets have no table {table}.")));
+        }
+        for column in columns {
+            if !known.iter().any(|(t, c)| *t == table && *c == column) {
+                return Ok(Some(format!("The table {table} has no column {column}.")));
+            }
+        }
+    }
+    Ok(None)
+}
+
 /// Usernames of the team that are not people of the platform.
 async fn unknown_people(tx: &mut WriteTx, team: &[String]) -> Result<Vec<String>, StoreError> {
     let mut unknown = Vec::new();
@@ -238,12 +270,29 @@ pub async fn submit(
         sqlx::query_scalar("SELECT draft FROM applications WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
     let body: Body = serde_json::from_str(&draft).map_err(|e| StoreError::Rule(e.to_string()))?;
     let unknown = unknown_people(&mut tx, &body.team).await?;
+    let data = unknown_data(&mut tx, &body).await?;
+    let project_closed = match state.amends() {
+        true => {
+            let status: Option<String> = sqlx::query_scalar(
+                "SELECT p.status FROM applications a JOIN projects p ON p.id = a.project_id WHERE a.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            status.is_none_or(|s| s == "closed")
+        }
+        false => false,
+    };
     let problem = if !state.editable() {
         Some(("state", format!("This application is {}; it cannot be submitted.", state.label())))
     } else if let Err(lapse) = accredited {
         Some(("not_accredited", format!("Only accredited people can apply: {lapse}.")))
-    } else if let Err(e) = domain::check(&body) {
+    } else if project_closed {
+        Some(("project_closed", "The project is closed; it cannot be amended.".to_string()))
+    } else if let Err(e) = domain::check_on(&body, now.date()) {
         Some(("incomplete", e))
+    } else if let Some(e) = data {
+        Some(("unknown_data", e))
     } else if !unknown.is_empty() {
         Some(("unknown_team", format!("These team members are not people of the platform: {}.", unknown.join(", "))))
     } else {
@@ -429,7 +478,7 @@ async fn decide(
         Outcome::Rejected => (State::Rejected, "rejected", vec![]),
         Outcome::ChangesRequested => (State::ChangesRequested, "changes_requested", vec![]),
     };
-    record_decision(tx, now, id, version, name, &conditions).await?;
+    record_decision(tx, now, id, version, name, &conditions, &body.ends_on).await?;
     let mut project = None;
     if state == State::Approved {
         let (starts, ends) = domain::check(body).map_err(StoreError::Rule)?;
@@ -499,7 +548,7 @@ async fn amend(
         Outcome::Rejected => (State::Approved, "amendment_rejected", vec![]),
         Outcome::ChangesRequested => (State::Amending, "changes_requested", vec![]),
     };
-    record_decision(tx, now, id, version, name, &conditions).await?;
+    record_decision(tx, now, id, version, name, &conditions, &body.ends_on).await?;
     let project: Option<i64> =
         sqlx::query_scalar("SELECT project_id FROM applications WHERE id = $1").bind(id).fetch_one(&mut **tx).await?;
     let mut changes = json!(null);
@@ -566,15 +615,18 @@ async fn record_decision(
     version: i64,
     outcome: &str,
     conditions: &[String],
+    ends_on: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO board_decisions (application_id, version, outcome, conditions, decided_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO board_decisions (application_id, version, outcome, conditions, decided_at, ends_on) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(id)
     .bind(version)
     .bind(outcome)
     .bind(json!(conditions).to_string())
     .bind(to_millis(now))
+    .bind(ends_on)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -76,10 +76,11 @@ pub struct Extract {
 /// One table of an extract: name, object key, rows, persons, sha256, person column.
 pub type ExtractTable = (String, String, i64, Option<i64>, String, Option<String>);
 
-/// The newest extract of a project.
+/// The newest extract of a project (none once the project is closed: its extracts are archived).
 pub async fn latest(db: &Db, project_id: i64) -> Result<Option<Extract>, StoreError> {
     let row: Option<(i64, i64, String, String, String)> = sqlx::query_as(
-        "SELECT id, version, prefix, manifest_sha256, protocol FROM extracts WHERE project_id = $1 ORDER BY version DESC LIMIT 1",
+        "SELECT id, version, prefix, manifest_sha256, protocol FROM extracts WHERE project_id = $1 AND archived_at IS NULL \
+         ORDER BY version DESC LIMIT 1",
     )
     .bind(project_id)
     .fetch_optional(db.pool())

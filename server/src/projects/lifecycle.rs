@@ -70,7 +70,12 @@ pub async fn sweep(
         if project.past_end(today) {
             let reason = "its approved end date passed";
             swept.outputs_stopped += set_status(db, now, Actor::System, project.id, Status::Closed, reason).await?;
+            if stop_runner(db, workspaces, now, project.id, "the project is closed").await? {
+                swept.runners_stopped.push(project.id);
+            }
+            workspaces.forget_project(project.id).await;
             swept.closed.push(project.id);
+            continue;
         } else if project.open_on(today) {
             continue;
         }
@@ -201,7 +206,7 @@ pub async fn set_status(
         Status::Approved => "project.lift_suspension",
         _ => "project.close",
     };
-    let event = AuditEvent::new(actor, action, format!("project:{project}"), Outcome::Success)
+    let event = AuditEvent::new(actor.clone(), action, format!("project:{project}"), Outcome::Success)
         .with_details(json!({"from": current.as_str(), "to": status.as_str(), "reason": reason}));
     append(&mut tx, now, &event).await?;
     let title: String =
@@ -215,6 +220,20 @@ pub async fn set_status(
     let key = format!("project:{project}:{}:{}", status.as_str(), crate::clock::to_millis(now));
     for member in crate::notifications::members(&mut tx, project).await? {
         crate::notifications::notify(&mut tx, now, member, &format!("{key}:{member}"), &message).await?;
+    }
+    if status == Status::Closed {
+        let archived =
+            sqlx::query("UPDATE extracts SET archived_at = $1 WHERE project_id = $2 AND archived_at IS NULL")
+                .bind(crate::clock::to_millis(now))
+                .bind(project)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if archived > 0 {
+            let event = AuditEvent::new(actor, "extract.archive", format!("project:{project}"), Outcome::Success)
+                .with_details(json!({"extracts": archived}));
+            append(&mut tx, now, &event).await?;
+        }
     }
     let stopped = if status == Status::Approved {
         0

@@ -187,6 +187,13 @@ impl Supervisor {
         }
     }
 
+    /// Stops `project`'s runner and removes its local copies of extracts (the project closed;
+    /// the extract stays archived in the object store).
+    pub async fn forget_project(&self, project: i64) {
+        self.stop_project(project).await;
+        let _ = std::fs::remove_dir_all(self.cache.join(format!("project-{project}")));
+    }
+
     /// Stops runners unused for longer than `idle`.
     pub async fn reap(&self, idle: Duration) {
         let mut slots = self.slots.lock().await;

@@ -1,0 +1,2 @@
+ALTER TABLE board_decisions DROP COLUMN ends_on;
+ALTER TABLE extracts DROP COLUMN archived_at;
