@@ -47,3 +47,22 @@ pub async fn members(tx: &mut WriteTx, project: i64) -> Result<Vec<i64>, StoreEr
         .fetch_all(&mut **tx)
         .await?)
 }
+
+/// Tells everyone holding platform role `role` (for example `board_member`) `message` once
+/// per `key`, inside the caller's transaction.
+pub async fn notify_role(
+    tx: &mut WriteTx,
+    now: OffsetDateTime,
+    role: &str,
+    key: &str,
+    message: &str,
+) -> Result<(), StoreError> {
+    let people: Vec<i64> = sqlx::query_scalar("SELECT person_id FROM platform_roles WHERE role = $1")
+        .bind(role)
+        .fetch_all(&mut **tx)
+        .await?;
+    for person in people {
+        notify(tx, now, person, &format!("{key}:{person}"), message).await?;
+    }
+    Ok(())
+}

@@ -99,6 +99,8 @@ async fn applications(engine: Engine) {
     assert_eq!(custodian.get(&page).await.status, StatusCode::NOT_FOUND);
     assert_eq!(analyst.get("/board/applications").await.status, StatusCode::FORBIDDEN);
     assert!(board1.get("/board/applications").await.body.contains("Second-line therapy"));
+    let inbox = board1.get("/").await.body;
+    assert!(inbox.contains("(version 1) waits for the ethics board"), "{inbox}");
 
     // Votes need a declaration; a conflicted member cannot vote; changes need a comment.
     let early = vote(&board1, id, "approve", "").await;
@@ -143,6 +145,8 @@ async fn applications(engine: Engine) {
     .unwrap();
     assert_eq!(members, vec![("admin".into(), "analyst".into()), ("analyst".into(), "principal_investigator".into())]);
     assert!(analyst.get(&page).await.body.contains("Report yearly to the board."));
+    let inbox = analyst.get("/").await.body;
+    assert!(inbox.contains("The ethics board decided on &#34;Second-line therapy&#34;: approved."), "{inbox}");
     assert_eq!(analyst.get(&format!("/projects/{project}")).await.status, StatusCode::OK);
     let register = server.client().get("/register").await;
     assert!(register.body.contains("Second-line therapy"), "{}", register.body);

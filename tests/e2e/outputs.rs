@@ -131,6 +131,8 @@ async fn release_workflow(engine: Engine) {
 
     let asked = analyst.submit(&base, &format!("{base}/submit"), &[]).await;
     assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.body);
+    let inbox = custodian1.get("/").await.body;
+    assert!(inbox.contains("waits for release review"), "{inbox}");
     let queue = custodian1.get("/custodian/outputs").await;
     assert!(queue.body.contains("Persons by region"), "{}", queue.body);
 
@@ -194,6 +196,8 @@ async fn release_workflow(engine: Engine) {
     assert!(!manifest.to_string().contains("fewer than"), "no suppressed cell's details: {manifest}");
     assert_eq!(audit_count(&db, "output.release", "success", None).await, 1);
     assert_eq!(audit_count(&db, "output.download", "success", None).await, 2);
+    let inbox = analyst.get("/").await.body;
+    assert!(inbox.contains("is released."), "{inbox}");
     // The public register names the release, not its contents.
     let register = server.client().get("/register").await;
     assert!(register.body.contains("Persons by region ("), "{}", register.body);

@@ -324,6 +324,10 @@ pub async fn submit(
         AuditEvent::new(Actor::Person(person), "application.submit", format!("application:{id}"), Audited::Success)
             .with_details(json!({"version": next, "amendment": state.amends()}));
     append(&mut tx, now, &event).await?;
+    let what = if state.amends() { "An amendment of" } else { "The application" };
+    let message = format!("{what} \"{}\" (version {next}) waits for the ethics board.", body.title);
+    crate::notifications::notify_role(&mut tx, now, "board_member", &format!("application:{id}:{next}"), &message)
+        .await?;
     tx.commit().await?;
     Ok(next)
 }
@@ -525,6 +529,8 @@ async fn decide(
         project = Some(pid);
     }
     set_state(tx, now, id, state).await?;
+    let message = format!("The ethics board decided on \"{}\": {}.", body.title, state.label());
+    crate::notifications::notify(tx, now, applicant, &format!("application:{id}:{version}:decided"), &message).await?;
     let event = AuditEvent::new(Actor::System, "application.decide", format!("application:{id}"), Audited::Success)
         .with_details(json!({"version": version, "outcome": name, "conditions": conditions, "project": project}));
     append(tx, now, &event).await?;

@@ -565,6 +565,13 @@ pub async fn submit_or_withdraw(
     }
     let next = if withdraw { State::Withdrawn } else { State::Submitted };
     set_state(&mut tx, now, output, next).await?;
+    if !withdraw {
+        let title: String =
+            sqlx::query_scalar("SELECT title FROM outputs WHERE id = $1").bind(output).fetch_one(&mut *tx).await?;
+        let message = format!("The output \"{title}\" (version {version}) waits for release review.");
+        let key = format!("output:{output}:{version}");
+        crate::notifications::notify_role(&mut tx, now, "custodian", &key, &message).await?;
+    }
     let event = AuditEvent::new(Actor::Person(person), action, format!("project:{project}"), Outcome::Success)
         .with_details(json!({"output": output, "version": version, "status": status.name()}));
     append(&mut tx, now, &event).await?;
@@ -684,6 +691,21 @@ pub async fn vote(
     .execute(&mut *tx)
     .await?;
     set_state(&mut tx, now, output, next).await?;
+    if next != State::Submitted {
+        let message = format!(
+            "Your output \"{title}\" is {}{}",
+            next.label(),
+            if comment.is_empty() { ".".to_string() } else { format!(": {comment}") }
+        );
+        crate::notifications::notify(
+            &mut tx,
+            now,
+            requester,
+            &format!("output:{output}:{version}:{}", next.as_str()),
+            &message,
+        )
+        .await?;
+    }
     let event =
         AuditEvent::new(Actor::Person(custodian), "output.vote", format!("project:{project}"), Outcome::Success)
             .with_details(json!({"output": output, "version": version, "vote": vote.as_str(), "state": next.as_str()}));
