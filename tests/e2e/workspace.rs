@@ -44,6 +44,16 @@ async fn workspace_queries(engine: Engine) {
     assert_eq!(before.len(), 1, "one runner for the one project in use: {before:?}");
     let killed = std::process::Command::new("kill").args(["-9", &before[0]]).status().unwrap();
     assert!(killed.success());
+    // The signal is delivered asynchronously: wait until the runner is dead (a zombie or gone),
+    // so the next query finds it dead rather than dying under it (that query would be told the
+    // engine stopped, as designed, and the one after would start a new runner).
+    let stat = format!("/proc/{}/stat", before[0]);
+    for _ in 0..100 {
+        match std::fs::read_to_string(&stat) {
+            Ok(s) if !s.contains(") Z ") => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+            _ => break,
+        }
+    }
     let again = analyst.submit(&workspace, &workspace, &[("sql", sql)]).await;
     assert!(again.body.contains("<strong>aggregate</strong>"), "{}", again.body);
     let after = runners();
