@@ -137,10 +137,7 @@ async fn refuse(
 ) -> StoreError {
     let event = AuditEvent::new(Actor::Person(actor), action, format!("application:{id}"), Audited::Denied)
         .with_details(json!({"reason": reason}));
-    match crate::audit::store::record(db, now, &event).await {
-        Ok(_) => StoreError::Rule(message),
-        Err(e) => StoreError::Db(e),
-    }
+    crate::audit::store::refusal(db, now, event, message).await
 }
 
 fn text(body: &Body) -> Result<String, StoreError> {

@@ -2,7 +2,7 @@
 //! transaction with its audit entry; a refused vote changes nothing and is audited as denied.
 
 use super::domain::{self, Ballot, Mitigation, Policy, State, Vote};
-use crate::audit::store::append;
+use crate::audit::store::{append, refusal as refuse};
 use crate::audit::{Actor, AuditEvent, Outcome};
 use crate::clock::{from_millis, to_millis};
 use crate::db::{Db, StoreError, WriteTx};
@@ -485,14 +485,6 @@ async fn set_state(tx: &mut WriteTx, now: OffsetDateTime, output: i64, state: St
     Ok(())
 }
 
-/// Records a refused step in its own transaction and returns the refusal.
-async fn refuse(db: &Db, now: OffsetDateTime, event: AuditEvent, message: String) -> StoreError {
-    if let Err(e) = crate::audit::store::record(db, now, &event).await {
-        return StoreError::Db(e);
-    }
-    StoreError::Rule(message)
-}
-
 /// A new version of an output (another query, notes, suppression or rounding); asked for
 /// again only when the analyst says so. Votes on earlier versions stay with them.
 pub async fn revise(
@@ -740,21 +732,7 @@ pub async fn stop_outputs(
     project: i64,
     reason: &str,
 ) -> Result<u64, StoreError> {
-    let stopped = sqlx::query(
-        "UPDATE outputs SET state = 'stopped', updated_at = $1 WHERE project_id = $2 \
-         AND state IN ('draft', 'submitted', 'changes_requested')",
-    )
-    .bind(to_millis(now))
-    .bind(project)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if stopped > 0 {
-        let event = AuditEvent::new(Actor::System, "output.stop", format!("project:{project}"), Outcome::Success)
-            .with_details(json!({"outputs": stopped, "reason": reason}));
-        append(tx, now, &event).await?;
-    }
-    Ok(stopped)
+    stop(tx, now, project, None, reason).await
 }
 
 /// Stops one open release request (its requester lost access: law 7), inside the caller's
@@ -766,18 +744,32 @@ pub async fn stop_output(
     project: i64,
     reason: &str,
 ) -> Result<u64, StoreError> {
-    let stopped = sqlx::query(
-        "UPDATE outputs SET state = 'stopped', updated_at = $1 WHERE id = $2 \
-         AND state IN ('draft', 'submitted', 'changes_requested')",
-    )
-    .bind(to_millis(now))
-    .bind(output)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
+    stop(tx, now, project, Some(output), reason).await
+}
+
+async fn stop(
+    tx: &mut WriteTx,
+    now: OffsetDateTime,
+    project: i64,
+    only: Option<i64>,
+    reason: &str,
+) -> Result<u64, StoreError> {
+    let query = match only {
+        None => sqlx::query(
+            "UPDATE outputs SET state = 'stopped', updated_at = $1 WHERE project_id = $2 AND id <> $3 \
+             AND state IN ('draft', 'submitted', 'changes_requested')",
+        ),
+        Some(_) => sqlx::query(
+            "UPDATE outputs SET state = 'stopped', updated_at = $1 WHERE project_id = $2 AND id = $3 \
+             AND state IN ('draft', 'submitted', 'changes_requested')",
+        ),
+    };
+    // Ids start at 1, so "id <> 0" is every output of the project.
+    let stopped =
+        query.bind(to_millis(now)).bind(project).bind(only.unwrap_or(0)).execute(&mut **tx).await?.rows_affected();
     if stopped > 0 {
         let event = AuditEvent::new(Actor::System, "output.stop", format!("project:{project}"), Outcome::Success)
-            .with_details(json!({"output": output, "reason": reason}));
+            .with_details(json!({"outputs": stopped, "output": only, "reason": reason}));
         append(tx, now, &event).await?;
     }
     Ok(stopped)
