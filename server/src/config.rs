@@ -149,6 +149,37 @@ pub struct Config {
     pub lifecycle_check: Duration,
     /// Unconflicted board votes that decide an application.
     pub board_quorum: u32,
+    /// Where notifications are also sent by email, if anywhere.
+    pub smtp: Option<SmtpConfig>,
+}
+
+/// How to reach the SMTP server that carries notifications by email.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpConfig {
+    /// Host name.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// `tls` (implicit TLS), `starttls` or `none` (only for a relay on this machine).
+    pub tls: String,
+    /// The sender address.
+    pub from: String,
+    /// User name and password, when the server wants them.
+    pub credentials: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SmtpConfig({}:{}, {}, from {}, credentials: {})",
+            self.host,
+            self.port,
+            self.tls,
+            self.from,
+            if self.credentials.is_some() { "***" } else { "none" }
+        )
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -171,6 +202,19 @@ struct FileConfig {
     lifecycle: FileLifecycle,
     #[serde(default)]
     board: FileBoard,
+    #[serde(default)]
+    smtp: FileSmtp,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSmtp {
+    host: Option<String>,
+    port: Option<u16>,
+    tls: Option<String>,
+    from: Option<String>,
+    username: Option<String>,
+    password_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -424,6 +468,7 @@ impl Config {
         let board_quorum = count("board.quorum", 3, file.board.quorum, "TRE_BOARD_QUORUM", 1..=20)?;
 
         let objects = objects_config(file.object_store, &file_path, &data_dir.value, &env)?;
+        let smtp = smtp_config(file.smtp, &env)?;
 
         let master_key = match (env("TRE_MASTER_KEY"), file.master_key_file) {
             (Some(hex), _) => crate::keys::MasterKeySource::Env(hex),
@@ -445,8 +490,47 @@ impl Config {
             release_approvals: approvals,
             lifecycle_check,
             board_quorum,
+            smtp,
         })
     }
+}
+
+/// `[smtp]` in the file or `TRE_SMTP_*` in the environment; none when no host is set. The
+/// password comes only from `TRE_SMTP_PASSWORD` or a file.
+fn smtp_config(file: FileSmtp, env: &impl Fn(&str) -> Option<String>) -> Result<Option<SmtpConfig>, ConfigError> {
+    let Some(host) = env("TRE_SMTP_HOST").or(file.host).filter(|h| !h.trim().is_empty()) else { return Ok(None) };
+    let invalid =
+        |setting: &'static str, reason: String| ConfigError::Invalid { setting, from: Source::Default, reason };
+    let tls = env("TRE_SMTP_TLS").or(file.tls).unwrap_or_else(|| "starttls".into());
+    if !["tls", "starttls", "none"].contains(&tls.as_str()) {
+        return Err(invalid("smtp.tls", format!("{tls:?} is not tls, starttls or none")));
+    }
+    let port = match env("TRE_SMTP_PORT") {
+        Some(p) => p.trim().parse::<u16>().map_err(|_| invalid("smtp.port", format!("{p:?} is not a port")))?,
+        None => file.port.unwrap_or(if tls == "tls" { 465 } else { 587 }),
+    };
+    let from = env("TRE_SMTP_FROM")
+        .or(file.from)
+        .ok_or_else(|| invalid("smtp.from", "the sender address is required".into()))?;
+    if from.parse::<lettre::Address>().is_err() {
+        return Err(invalid("smtp.from", format!("{from:?} is not an email address")));
+    }
+    let password = match (env("TRE_SMTP_PASSWORD"), &file.password_file) {
+        (Some(p), _) => Some(p),
+        (None, Some(path)) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| invalid("smtp.password_file", format!("cannot read {}: {}", path.display(), e.kind())))?
+                .trim()
+                .to_string(),
+        ),
+        (None, None) => None,
+    };
+    let credentials = match (env("TRE_SMTP_USERNAME").or(file.username), password) {
+        (Some(u), Some(p)) => Some((u, p)),
+        (None, None) => None,
+        _ => return Err(invalid("smtp.username", "a user name and a password go together".into())),
+    };
+    Ok(Some(SmtpConfig { host, port, tls, from, credentials }))
 }
 
 /// The object store settings: `[object_store]` in the file, `TRE_OBJECT_STORE`/`TRE_S3_*` in
@@ -607,6 +691,20 @@ mod tests {
         assert_eq!(load(&[], Some("[releases]\napprovals = 3")).unwrap().release_approvals, 3);
         assert_eq!(load(&[], None).unwrap().lifecycle_check, Duration::from_secs(60));
         check_error(&[("TRE_LIFECYCLE_CHECK_SECONDS", "0")], None, "lifecycle.check_seconds");
+        assert_eq!(load(&[], None).unwrap().smtp, None);
+        let c = load(
+            &[("TRE_SMTP_HOST", "127.0.0.1"), ("TRE_SMTP_TLS", "none"), ("TRE_SMTP_PORT", "2525")],
+            Some("[smtp]\nfrom = \"tre@example.org\""),
+        )
+        .unwrap();
+        assert_eq!(c.smtp.as_ref().map(|s| (s.port, s.tls.as_str())), Some((2525, "none")));
+        check_error(&[("TRE_SMTP_HOST", "h"), ("TRE_SMTP_FROM", "not an address")], None, "smtp.from");
+        check_error(&[("TRE_SMTP_HOST", "h"), ("TRE_SMTP_FROM", "a@b.org"), ("TRE_SMTP_TLS", "ssl")], None, "smtp.tls");
+        check_error(
+            &[("TRE_SMTP_HOST", "h"), ("TRE_SMTP_FROM", "a@b.org"), ("TRE_SMTP_USERNAME", "u")],
+            None,
+            "smtp.username",
+        );
     }
 
     #[test]

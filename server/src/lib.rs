@@ -73,6 +73,19 @@ pub async fn serve(
         workspaces.clone(),
         config.lifecycle_check,
     );
+    if let Some(smtp) = &config.smtp {
+        match notifications::Mailer::new(smtp) {
+            Ok(mailer) => notifications::spawn_mailer(
+                db.clone(),
+                clock.clone(),
+                mailer,
+                config.lifecycle_check.min(std::time::Duration::from_secs(30)),
+            ),
+            Err(e) => {
+                tracing::warn!(error.cause = %e, "notifications cannot be emailed: the SMTP settings do not work")
+            }
+        }
+    }
     let state = web::AppState {
         db: db.clone(),
         clock,

@@ -66,3 +66,89 @@ pub async fn notify_role(
     }
     Ok(())
 }
+
+/// Sends notifications by email through the configured SMTP server.
+pub struct Mailer {
+    transport: lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
+    from: lettre::message::Mailbox,
+}
+
+impl Mailer {
+    /// A mailer for `config`.
+    pub fn new(config: &crate::config::SmtpConfig) -> Result<Mailer, String> {
+        use lettre::transport::smtp::authentication::Credentials;
+        use lettre::{AsyncSmtpTransport, Tokio1Executor};
+        let builder = match config.tls.as_str() {
+            "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host).map_err(|e| e.to_string())?,
+            "starttls" => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host).map_err(|e| e.to_string())?
+            }
+            _ => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host),
+        };
+        let mut builder = builder.port(config.port).timeout(Some(std::time::Duration::from_secs(20)));
+        if let Some((user, password)) = &config.credentials {
+            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+        }
+        let from = config.from.parse().map_err(|e: lettre::address::AddressError| e.to_string())?;
+        Ok(Mailer { transport: builder.build(), from })
+    }
+
+    async fn send(&self, to: &str, body: &str) -> Result<(), String> {
+        use lettre::AsyncTransport;
+        let message = lettre::Message::builder()
+            .from(self.from.clone())
+            .to(to.parse().map_err(|e: lettre::address::AddressError| e.to_string())?)
+            .subject("Trusted research environment: a notification")
+            .body(body.to_string())
+            .map_err(|e| e.to_string())?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+    }
+}
+
+/// Emails every notification not yet sent to a person with an address and an active account;
+/// each sent one is marked. A failure is logged and tried again at the next round.
+pub async fn send_pending(db: &Db, mailer: &Mailer, now: OffsetDateTime) -> Result<usize, StoreError> {
+    let pending: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT n.id, p.email, n.message FROM notifications n JOIN people p ON p.id = n.person_id \
+         WHERE n.emailed_at IS NULL AND p.email IS NOT NULL AND p.active = 1 ORDER BY n.id LIMIT 100",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let mut sent = 0;
+    for (id, email, message) in pending {
+        let text = format!("{message}\n\nSign in to the platform to see more. This message was sent automatically.\n");
+        match mailer.send(&email, &text).await {
+            Ok(()) => {
+                sqlx::query("UPDATE notifications SET emailed_at = $1 WHERE id = $2")
+                    .bind(to_millis(now))
+                    .bind(id)
+                    .execute(db.pool())
+                    .await?;
+                sent += 1;
+            }
+            Err(e) => {
+                tracing::warn!(notification = id, error.cause = %e, "a notification could not be emailed");
+                break;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Emails pending notifications every `every`, for as long as the server runs.
+pub fn spawn_mailer(
+    db: Db,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+    mailer: Mailer,
+    every: std::time::Duration,
+) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = send_pending(&db, &mailer, clock.now()).await {
+                tracing::warn!(error.cause = %e, "emailing notifications failed");
+            }
+        }
+    });
+}

@@ -11,6 +11,7 @@ mod applications;
 mod audit;
 mod bad_input;
 mod datasets;
+mod email;
 mod gate;
 mod law1;
 mod lifecycle;

@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/people/new", get(new_person_page))
         .route("/admin/people/{id}", get(person_page))
         .route("/admin/people/{id}/roles", post(set_roles))
+        .route("/admin/people/{id}/email", post(set_email))
         .route("/admin/people/{id}/training", post(add_training))
         .route("/admin/people/{id}/declaration", post(add_declaration))
         .route("/admin/people/{id}/reset-password", post(reset_password))
@@ -723,6 +724,7 @@ async fn create_person(
 #[template(path = "admin_person.html")]
 struct PersonPage {
     chrome: Chrome,
+    email: String,
     person: store::Person,
     roles: Vec<(&'static str, &'static str, bool)>,
     accreditation: Result<String, String>,
@@ -746,6 +748,7 @@ async fn person_page(
     let roles = PlatformRole::ALL.iter().map(|r| (r.as_str(), r.label(), person.roles.contains(r))).collect();
     html(PersonPage {
         chrome: admin.me.chrome().await?,
+        email: store::email_of(&state.db, id).await?.unwrap_or_default(),
         person,
         roles,
         accreditation,
@@ -757,6 +760,23 @@ async fn person_page(
 
 fn back_to(id: i64) -> Response {
     Redirect::to(&format!("/admin/people/{id}")).into_response()
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+async fn set_email(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+    ValidForm(form): ValidForm<EmailForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    store::set_email(&state.db, state.clock.now(), &admin.access, id, &form.email).await?;
+    Ok(back_to(id))
 }
 
 async fn set_roles(

@@ -443,6 +443,44 @@ pub async fn set_roles(
     Ok(())
 }
 
+/// A person's email address, if one is recorded.
+pub async fn email_of(db: &Db, person: i64) -> Result<Option<String>, StoreError> {
+    let email: Option<Option<String>> =
+        sqlx::query_scalar("SELECT email FROM people WHERE id = $1").bind(person).fetch_optional(db.pool()).await?;
+    Ok(email.flatten())
+}
+
+/// Records (or, with an empty text, removes) the address a person's notifications are also
+/// emailed to. Audited.
+pub async fn set_email(
+    db: &Db,
+    now: OffsetDateTime,
+    admin: &PlatformAccess,
+    person: i64,
+    email: &str,
+) -> Result<(), StoreError> {
+    let email = email.trim();
+    let value = if email.is_empty() {
+        None
+    } else if email.len() <= 254 && email.parse::<lettre::Address>().is_ok() {
+        Some(email.to_string())
+    } else {
+        return Err(StoreError::Rule(format!("{email:?} is not an email address")));
+    };
+    let mut tx = db.begin_write().await?;
+    let updated =
+        sqlx::query("UPDATE people SET email = $1 WHERE id = $2").bind(&value).bind(person).execute(&mut *tx).await?;
+    if updated.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let event =
+        AuditEvent::new(Actor::Person(admin.person_id()), "person.email", format!("person:{person}"), Outcome::Success)
+            .with_details(json!({"set": value.is_some()}));
+    append(&mut tx, now, &event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// What an administrator resets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reset {

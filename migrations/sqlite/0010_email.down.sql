@@ -1,0 +1,2 @@
+ALTER TABLE notifications DROP COLUMN emailed_at;
+ALTER TABLE people DROP COLUMN email;
