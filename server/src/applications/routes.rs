@@ -10,11 +10,10 @@ use crate::db::StoreError;
 use crate::web::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::{AppError, ValidForm, parse_id};
-use crate::web::pages::Chrome;
+use crate::web::pages::{Chrome, shown};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State as AxState};
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -129,7 +128,6 @@ async fn applicant_page(
         None => (vec![], vec![]),
     };
     let body = body.or_else(|| application.as_ref().map(|a| a.draft.clone())).unwrap_or_default();
-    let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ApplicationPage {
         chrome: me.chrome().await?,
         editable: application.as_ref().is_none_or(|a| a.state.editable()),
@@ -140,7 +138,7 @@ async fn applicant_page(
         decisions,
         error,
     };
-    Ok((code, Html(page.render()?)).into_response())
+    shown(&page, page.error.is_some())
 }
 
 /// The application named by the path, if `me` applied for it (anyone else: not found).
@@ -254,7 +252,6 @@ async fn review_view(
     let votes = store::votes(&state.db, id, application.version).await?;
     let decisions = store::decisions(&state.db, id).await?;
     let choices = Vote::all().iter().map(|v| (v.as_str().to_string(), v.label().to_string())).collect();
-    let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ReviewPage {
         chrome: board.me.chrome().await?,
         application,
@@ -265,7 +262,7 @@ async fn review_view(
         choices,
         error,
     };
-    Ok((code, Html(page.render()?)).into_response())
+    shown(&page, page.error.is_some())
 }
 
 async fn review(

@@ -8,11 +8,11 @@ use crate::access::extract::{ManageDatasets, Platform};
 use crate::datasets::store::Committer;
 use crate::web::AppState;
 use crate::web::error::{AppError, ValidForm, parse_id};
-use crate::web::pages::Chrome;
+use crate::web::pages::{Chrome, shown};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
@@ -44,11 +44,8 @@ async fn page(
 ) -> Result<Response, AppError> {
     let project = crate::projects::store::project(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let current = store::latest(&state.db, id).await?;
-    let status =
-        if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
-    let body =
-        ExtractPage { chrome: custodian.me.chrome().await?, project, current, protocol, preview, error }.render()?;
-    Ok((status, Html(body)).into_response())
+    let page = ExtractPage { chrome: custodian.me.chrome().await?, project, current, protocol, preview, error };
+    shown(&page, page.error.is_some())
 }
 
 async fn extract_page(

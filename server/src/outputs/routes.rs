@@ -13,11 +13,11 @@ use crate::audit::{Actor, AuditEvent, Outcome};
 use crate::db::StoreError;
 use crate::web::AppState;
 use crate::web::error::{AppError, ValidForm, parse_id};
-use crate::web::pages::Chrome;
+use crate::web::pages::{Chrome, shown};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State as AxState};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -159,10 +159,9 @@ async fn list(
     let id = auth.access.project_id();
     let project = crate::projects::store::project(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let outputs = store::of_project(&state.db, id).await?;
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page =
         OutputsPage { chrome: auth.me.chrome().await?, project, outputs, form, mitigations: mitigations(), error };
-    Ok((status, Html(page.render()?)).into_response())
+    shown(&page, page.error.is_some())
 }
 
 async fn outputs_page(AxState(state): AxState<AppState>, auth: Authorised<Release>) -> Result<Response, AppError> {
@@ -251,7 +250,6 @@ async fn show(
     let current = versions.first().cloned().ok_or(AppError::NotFound)?;
     let votes = store::votes(&state.db, output.id, output.version).await?;
     let released = store::release(&state.db, output.id).await?;
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = OutputPage {
         chrome: auth.me.chrome().await?,
         project,
@@ -265,7 +263,7 @@ async fn show(
         mitigations: mitigations(),
         error,
     };
-    Ok((status, Html(page.render()?)).into_response())
+    shown(&page, page.error.is_some())
 }
 
 async fn output_page(
@@ -453,7 +451,6 @@ async fn review(
                 .map(move |f| format!("{} {}: {}", c.column, c.group, f.2))
         })
         .collect();
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ReviewPage {
         chrome: custodian.me.chrome().await?,
         reasons: reasons(&current.judgement),
@@ -466,7 +463,7 @@ async fn review(
         votes,
         error,
     };
-    Ok((status, Html(page.render()?)).into_response())
+    shown(&page, page.error.is_some())
 }
 
 async fn review_page(
@@ -562,9 +559,8 @@ async fn params_view(
             .and_then(|v| serde_json::to_string_pretty(&v).ok())
             .unwrap_or_default()
     });
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ParamsPage { chrome: custodian.me.chrome().await?, scope, params, history, error };
-    Ok((status, Html(page.render()?)).into_response())
+    shown(&page, page.error.is_some())
 }
 
 async fn params_page(

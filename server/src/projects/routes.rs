@@ -8,11 +8,10 @@ use crate::audit::Actor;
 use crate::db::StoreError;
 use crate::web::AppState;
 use crate::web::error::{AppError, ValidForm, parse_id};
-use crate::web::pages::Chrome;
+use crate::web::pages::{Chrome, shown};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -73,8 +72,8 @@ async fn status_view(
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let project = store::project(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let code = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    Ok((code, Html(StatusPage { chrome: who.me.chrome().await?, project, error }.render()?)).into_response())
+    let page = StatusPage { chrome: who.me.chrome().await?, project, error };
+    shown(&page, page.error.is_some())
 }
 
 #[derive(Deserialize)]

@@ -2,6 +2,15 @@
 //! gets a [`Chrome`] for its header (person, navigation, the CSRF token of the sign-out form).
 
 use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+/// A rendered page: 422 Unprocessable Entity when it shows a problem with what was sent (the
+/// form comes back with the reason), 200 otherwise.
+pub fn shown(page: &impl Template, problem: bool) -> Result<Response, super::error::AppError> {
+    let code = if problem { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((code, Html(page.render()?)).into_response())
+}
 
 /// What the header of every page needs.
 #[derive(Debug, Clone, Default)]
