@@ -12,6 +12,18 @@ use time::OffsetDateTime;
 pub trait Clock: Send + Sync + std::fmt::Debug {
     /// The current time, UTC.
     fn now(&self) -> OffsetDateTime;
+
+    /// How far this clock is ahead of the system's. Libraries that stamp times with the
+    /// system clock (the session layer's expiry) are translated by it.
+    fn offset(&self) -> time::Duration {
+        time::Duration::ZERO
+    }
+
+    /// How this clock departs from the system's, for the start-up log and `/readyz`; `None`
+    /// for the real clock.
+    fn shifted(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The real clock.
@@ -40,7 +52,46 @@ impl ShiftedClock {
 
 impl Clock for ShiftedClock {
     fn now(&self) -> OffsetDateTime {
-        SystemClock.now() + time::Duration::seconds(self.offset_seconds.load(Ordering::SeqCst))
+        SystemClock.now() + self.offset()
+    }
+
+    fn offset(&self) -> time::Duration {
+        time::Duration::seconds(self.offset_seconds.load(Ordering::SeqCst))
+    }
+}
+
+/// The system clock shifted by a number of seconds read from a file at every reading: how tests
+/// of the running binary move its time (`TRE_TEST_CLOCK_FILE`). A missing or unreadable file
+/// counts as no shift. The binary announces it in its log and on `/readyz`; nothing in a
+/// deployment sets it.
+#[derive(Debug, Clone)]
+pub struct FileShiftedClock {
+    path: std::path::PathBuf,
+}
+
+impl FileShiftedClock {
+    /// A clock shifted by the whole number of seconds in `path`.
+    pub fn new(path: impl Into<std::path::PathBuf>) -> FileShiftedClock {
+        FileShiftedClock { path: path.into() }
+    }
+}
+
+impl Clock for FileShiftedClock {
+    fn now(&self) -> OffsetDateTime {
+        SystemClock.now() + self.offset()
+    }
+
+    fn offset(&self) -> time::Duration {
+        let seconds = std::fs::read_to_string(&self.path).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
+        time::Duration::seconds(seconds)
+    }
+
+    fn shifted(&self) -> Option<String> {
+        Some(format!(
+            "shifted by {} s from {} (TRE_TEST_CLOCK_FILE: for tests only)",
+            self.offset().whole_seconds(),
+            self.path.display()
+        ))
     }
 }
 
@@ -71,5 +122,20 @@ mod tests {
         let before = copy.now();
         c.advance(3600);
         assert!(copy.now() - before >= time::Duration::seconds(3600));
+    }
+
+    #[test]
+    fn file_shifted_clock_reads_its_offset_at_every_reading() {
+        let path = std::env::temp_dir().join(format!("tre-clock-test-{}", std::process::id()));
+        let clock = FileShiftedClock::new(&path);
+        let real = SystemClock.now();
+        assert!(clock.now() - real < time::Duration::seconds(5), "no file, no shift");
+        std::fs::write(&path, "86400\n").unwrap();
+        assert!(clock.now() - real >= time::Duration::seconds(86400));
+        assert!(clock.shifted().unwrap().contains("86400 s"));
+        std::fs::write(&path, "not a number").unwrap();
+        assert!(clock.now() - real < time::Duration::seconds(5), "garbage counts as no shift");
+        assert_eq!(SystemClock.shifted(), None);
+        std::fs::remove_file(&path).unwrap();
     }
 }

@@ -370,7 +370,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     let overrides = Overrides { config_file: cli.config.clone(), listen, data_dir: cli.data_dir.clone() };
     let load_config = || Config::load(&overrides, |k| std::env::var(k).ok());
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let clock: Arc<dyn Clock> = match std::env::var_os("TRE_TEST_CLOCK_FILE") {
+        Some(path) => Arc::new(tre_server::clock::FileShiftedClock::new(path)),
+        None => Arc::new(SystemClock),
+    };
+    if let Some(how) = clock.shifted() {
+        tracing::warn!(clock = %how, "the clock is not the system's");
+    }
     match cli.command {
         Command::Serve { demo, demo_persons, .. } => {
             let config = load_config()?;

@@ -5,6 +5,8 @@ use scraper::{Html, Selector};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -121,12 +123,35 @@ pub struct Server {
     pub accounts: HashMap<String, Account>,
     pub stdout: Vec<String>,
     child: Child,
+    /// Seconds the server's clock is moved by (see [`Server::start_with_clock`]).
+    clock_offset: Arc<AtomicI64>,
 }
 
 impl Server {
     /// Starts a fresh demo installation.
     pub async fn start(engine: Engine) -> Server {
         Server::start_with(Installation::new(engine).await, &[]).await
+    }
+
+    /// Like [`Server::start_with`], with the server's clock read from a file that
+    /// [`Server::advance_clock`] moves.
+    pub async fn start_with_clock(installation: Installation, env: &[(&str, &str)]) -> Server {
+        let file = installation.data_dir.join("clock-offset");
+        std::fs::write(&file, "0").unwrap();
+        let mut env = env.to_vec();
+        env.push(("TRE_TEST_CLOCK_FILE", file.to_str().unwrap()));
+        Server::start_with(installation, &env).await
+    }
+
+    /// Moves the server's clock (started by [`Server::start_with_clock`]) forward by `days`;
+    /// this server's clients compute their one-time codes at the moved time.
+    pub fn advance_clock(&self, days: i64) {
+        let offset = self.clock_offset.fetch_add(days * 86_400, Ordering::SeqCst) + days * 86_400;
+        let file = self.installation.data_dir.join("clock-offset");
+        assert!(file.exists(), "the server was not started with a movable clock");
+        let next = file.with_extension("next");
+        std::fs::write(&next, offset.to_string()).unwrap();
+        std::fs::rename(&next, &file).unwrap();
     }
 
     /// Starts `tre serve --demo` on a free port for `installation`, with extra environment.
@@ -161,7 +186,7 @@ impl Server {
         .expect("tre did not start listening within 60 s");
         // Keep draining stdout so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Server { installation, base, accounts, stdout, child }
+        Server { installation, base, accounts, stdout, child, clock_offset: Arc::default() }
     }
 
     pub fn account(&self, username: &str) -> Account {
@@ -169,7 +194,7 @@ impl Server {
     }
 
     pub fn client(&self) -> Client {
-        Client::new(&self.base)
+        Client { clock_offset: self.clock_offset.clone(), ..Client::new(&self.base) }
     }
 
     /// A client signed in with both factors as a demo account.
@@ -250,13 +275,15 @@ impl Page {
 pub struct Client {
     base: String,
     http: reqwest::Client,
+    /// How far the server's clock is moved, for one-time codes.
+    clock_offset: Arc<AtomicI64>,
 }
 
 impl Client {
     pub fn new(base: &str) -> Client {
         let http =
             reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Client { base: base.trim_end_matches('/').to_string(), http }
+        Client { base: base.trim_end_matches('/').to_string(), http, clock_offset: Arc::default() }
     }
 
     async fn page(resp: reqwest::Response) -> Page {
@@ -326,7 +353,7 @@ impl Client {
         let p = self.password_step(account).await;
         assert_eq!(p.status, StatusCode::SEE_OTHER, "password step: {}", p.body);
         assert_eq!(p.location.as_deref(), Some("/signin/code"));
-        let code = current_code(&account.totp);
+        let code = code_at(&account.totp, self.clock_offset.load(Ordering::SeqCst));
         let p = self.submit("/signin/code", "/signin/code", &[("code", &code)]).await;
         assert_eq!(p.status, StatusCode::SEE_OTHER, "code step: {}", p.body);
         assert_eq!(p.location.as_deref(), Some("/"));
@@ -335,9 +362,14 @@ impl Client {
 
 /// The TOTP code for a Base32 key now.
 pub fn current_code(totp: &str) -> String {
+    code_at(totp, 0)
+}
+
+/// The TOTP code for a Base32 key `offset` seconds from now.
+fn code_at(totp: &str, offset: i64) -> String {
     #[allow(clippy::disallowed_methods, reason = "the test computes codes as an authenticator app would")]
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    TotpSecret::from_base32(totp).unwrap().code_at(now).unwrap()
+    TotpSecret::from_base32(totp).unwrap().code_at(now.saturating_add_signed(offset)).unwrap()
 }
 
 /// The demo project's id.

@@ -1,7 +1,9 @@
 //! Law 7 through the real binary: a custodian suspends the project and its workspace runner
 //! stops at once, its release requests stop, and the analyst is refused; lifting it restores
 //! access; a project whose end date passes is closed by the background sweep (every second
-//! here) with its runner stopped. The public register shows the project without sign-in.
+//! here) with its runner stopped. The public register shows the project without sign-in. With
+//! the server's clock moved instead of the data, each kind of end date (accreditation,
+//! membership, approval) stops the runner, the open request and the access decision.
 
 use crate::both;
 use crate::harness::{Engine, Installation, Server, audit_count, day, demo_project, exec};
@@ -157,3 +159,98 @@ async fn lifecycle(engine: Engine) {
     server.stop().await;
 }
 both!(suspension_and_end_of_approval_stop_every_access_at_once, lifecycle);
+
+/// The reasons recorded with each `action` audit entry.
+async fn audit_reasons(db: &tre_server::db::Db, action: &str) -> Vec<String> {
+    let rows: Vec<String> = sqlx::query_scalar("SELECT details FROM audit_log WHERE action = $1 ORDER BY seq")
+        .bind(action)
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|d| serde_json::from_str::<serde_json::Value>(d).unwrap()["reason"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// Law 7 with the server's clock moved, not the data: the analyst's accreditation ends in 10
+/// days, their membership in 20, the approval in 30. For each, the analyst has a runner going
+/// and a release request waiting; the clock moves past the date; within seconds (the
+/// background check runs every second here, every minute by default) the runner and the request
+/// stop, each audited with its reason, and the access decision refuses the analyst when they
+/// sign in again. The lapse is then mended (except the last), and the next one comes.
+async fn moved_clock(engine: Engine) {
+    let server =
+        Server::start_with_clock(Installation::new(engine).await, &[("TRE_LIFECYCLE_CHECK_SECONDS", "1")]).await;
+    let db = server.installation.db().await;
+    let project = demo_project(&db).await;
+    let analyst_id: i64 =
+        sqlx::query_scalar("SELECT id FROM people WHERE username = 'analyst'").fetch_one(db.pool()).await.unwrap();
+    let ready = server.client().get("/readyz").await;
+    assert!(ready.body.contains("clock: shifted by 0 s"), "{}", ready.body);
+    exec(&db, &format!("UPDATE training_records SET expires_on = '{}' WHERE person_id = {analyst_id}", day(10))).await;
+    exec(&db, &format!("UPDATE project_members SET ends_on = '{}' WHERE project_id = {project}", day(20))).await;
+    exec(&db, &format!("UPDATE projects SET starts_on = '{}', ends_on = '{}' WHERE id = {project}", day(-5), day(30)))
+        .await;
+
+    let workspace = format!("/projects/{project}/workspace");
+    let outputs = format!("/projects/{project}/outputs");
+    let sql = "SELECT sex, COUNT(DISTINCT person_id) AS n FROM person GROUP BY sex";
+    let ends = [
+        (11, "training_expired", format!("UPDATE training_records SET expires_on = '{}'", day(400))),
+        (10, "membership_not_active", format!("UPDATE project_members SET ends_on = '{}'", day(400))),
+        (10, "project_ended", String::new()),
+    ];
+    // One sign-in per moved time: a one-time code is taken once per account per 30 s.
+    let mut analyst = server.signed_in("analyst").await;
+    for (round, (days, code, mend)) in ends.iter().enumerate() {
+        let shown = analyst.submit(&workspace, &workspace, &[("sql", sql)]).await;
+        assert!(shown.body.contains("<strong>aggregate</strong>"), "{code}: {}", shown.body);
+        assert_eq!(runners(&server), 1, "{code}");
+        let saved = analyst.submit(&outputs, &outputs, &[("title", code), ("sql", sql)]).await;
+        let output = saved.location.unwrap();
+        analyst.submit(&output, &format!("{output}/submit"), &[]).await;
+
+        server.advance_clock(*days);
+        let mut cut = false;
+        for _ in 0..100 {
+            let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outputs WHERE state = 'submitted'")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+            if open == 0 && runners(&server) == 0 {
+                cut = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(cut, "{code}: the runner and the request stopped within seconds of the moved date");
+        let stops = audit_reasons(&db, "workspace.stop").await;
+        assert_eq!(stops.len(), round + 1, "{stops:?}");
+        let requests = audit_reasons(&db, "output.stop").await;
+        assert_eq!(requests.len(), round + 1, "{requests:?}");
+        if *code == "project_ended" {
+            assert_eq!(stops[round], "the project is closed");
+            assert_eq!(requests[round], "its approved end date passed");
+            assert_eq!(audit_count(&db, "project.close", "success", None).await, 1);
+        } else {
+            assert_eq!(
+                stops[round],
+                format!("no member of the project has access any more (person {analyst_id}: {code})")
+            );
+            assert_eq!(requests[round], *code);
+        }
+
+        // The old session has run out with the moved time; signed in again, the analyst is refused.
+        assert_eq!(analyst.get(&workspace).await.location.as_deref(), Some("/signin"), "{code}");
+        analyst = server.signed_in("analyst").await;
+        let refused = analyst.get(&workspace).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{code}: {}", refused.body);
+        let expected = if *code == "project_ended" { "project_not_approved" } else { code };
+        assert!(audit_count(&db, "access.decision", "denied", Some(expected)).await >= 1, "{code}");
+        if !mend.is_empty() {
+            exec(&db, mend).await;
+        }
+    }
+    server.stop().await;
+}
+both!(moving_the_clock_past_each_end_date_stops_every_access, moved_clock);

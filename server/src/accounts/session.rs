@@ -51,7 +51,7 @@ impl SessionStore for DbSessionStore {
             .bind(record.id.to_string())
             .bind(person)
             .bind(data)
-            .bind(to_millis(record.expiry_date))
+            .bind(to_millis(record.expiry_date + self.clock.offset()))
             .execute(self.db.pool())
             .await
             .map_err(backend_error)?;
@@ -73,7 +73,7 @@ impl SessionStore for DbSessionStore {
         .bind(record.id.to_string())
         .bind(person)
         .bind(data)
-        .bind(to_millis(record.expiry_date))
+        .bind(to_millis(record.expiry_date + self.clock.offset()))
         .execute(self.db.pool())
         .await
         .map_err(backend_error)?;
@@ -92,7 +92,7 @@ impl SessionStore for DbSessionStore {
             Some((data, expires_at)) => Ok(Some(Record {
                 id: *id,
                 data: serde_json::from_str(&data).map_err(backend_error)?,
-                expiry_date: from_millis(expires_at),
+                expiry_date: from_millis(expires_at) - self.clock.offset(),
             })),
             None => Ok(None),
         }

@@ -96,9 +96,9 @@ pub async fn sweep(
     }
     swept.outputs_stopped += stop_requests_of_the_lapsed(db, policy, now).await?;
     for project in workspaces.running().await {
-        if !anyone_may_query(db, policy, project, today).await? {
-            let reason = "no member of the project has access any more";
-            if stop_runner(db, workspaces, now, project, reason).await? {
+        if let Some(lapses) = why_nobody_may_query(db, policy, project, today).await? {
+            let reason = format!("no member of the project has access any more ({lapses})");
+            if stop_runner(db, workspaces, now, project, &reason).await? {
                 swept.runners_stopped.push(project);
             }
         }
@@ -127,19 +127,28 @@ async fn stop_requests_of_the_lapsed(db: &Db, policy: &AccessPolicy, now: Offset
     Ok(stopped)
 }
 
-/// Whether any member of `project` may use its workspace today.
-async fn anyone_may_query(db: &Db, policy: &AccessPolicy, project: i64, today: time::Date) -> Result<bool, StoreError> {
-    let members: Vec<i64> = sqlx::query_scalar("SELECT DISTINCT person_id FROM project_members WHERE project_id = $1")
-        .bind(project)
-        .fetch_all(db.pool())
-        .await?;
+/// `None` when some member of `project` may use its workspace today; otherwise why each member
+/// may not, as the access decision's reason codes ("person 4: training_expired, ...").
+async fn why_nobody_may_query(
+    db: &Db,
+    policy: &AccessPolicy,
+    project: i64,
+    today: time::Date,
+) -> Result<Option<String>, StoreError> {
+    let members: Vec<i64> =
+        sqlx::query_scalar("SELECT DISTINCT person_id FROM project_members WHERE project_id = $1 ORDER BY person_id")
+            .bind(project)
+            .fetch_all(db.pool())
+            .await?;
+    let mut lapses = Vec::new();
     for person in members {
         let action = crate::access::ProjectAction::QueryWorkspace;
-        if would_allow(db, policy, person, project, action, today).await?.is_ok() {
-            return Ok(true);
+        match would_allow(db, policy, person, project, action, today).await? {
+            Ok(()) => return Ok(None),
+            Err(denial) => lapses.push(format!("person {person}: {}", denial.code())),
         }
     }
-    Ok(false)
+    Ok(Some(if lapses.is_empty() { "it has no members".to_string() } else { lapses.join(", ") }))
 }
 
 /// Reminds each accredited person 30 and 7 days before their accreditation ends (once each).

@@ -67,7 +67,10 @@ async fn readyz(State(state): State<AppState>) -> Response {
         Err(e) => format!("workspace runners cannot start: {e}"),
     };
     match state.db.migrations_current().await {
-        Ok(true) => format!("ready\n{runners}\n").into_response(),
+        Ok(true) => match state.clock.shifted() {
+            Some(how) => format!("ready\n{runners}\nclock: {how}\n").into_response(),
+            None => format!("ready\n{runners}\n").into_response(),
+        },
         Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending").into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response(),
     }
