@@ -189,6 +189,42 @@ async fn applications(engine: Engine) {
     // After the decision no vote counts.
     let late = vote(&board2, id, "reject", "too late").await;
     assert!(late.body.contains("not waiting for votes"), "{}", late.body);
+    let inbox = analyst.get("/").await.body;
+    let approved = "decided on the amendment of &#34;Second-line therapy&#34;: approved; the project now follows it.";
+    assert!(inbox.contains(approved), "{inbox}");
+    let told: Vec<String> = sqlx::query_scalar(
+        "SELECT n.message FROM notifications n JOIN people p ON p.id = n.person_id \
+         WHERE p.username = 'admin' AND n.dedupe_key LIKE 'application:%:member:%'",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(told, ["Your membership ended in the project \"Second-line therapy\" with an approved amendment."]);
+
+    // An amendment can be withdrawn, or rejected: either way the approved text comes back.
+    let renamed = fields("Second-line therapy, renamed", "", request, &starts, &shorter);
+    analyst.submit(&page, &page, &renamed).await;
+    assert_eq!(state(&db, id).await.0, "amending");
+    let withdrawn = analyst.submit(&page, &format!("{page}/withdraw"), &[]).await;
+    assert_eq!(withdrawn.status, StatusCode::SEE_OTHER, "{}", withdrawn.body);
+    assert_eq!(state(&db, id).await, ("approved".into(), 3, Some(project)));
+    assert!(!analyst.get(&page).await.body.contains("renamed"));
+    analyst.submit(&page, &page, &renamed).await;
+    analyst.submit(&page, &format!("{page}/submit"), &[]).await;
+    assert_eq!(state(&db, id).await, ("amendment_submitted".into(), 4, Some(project)));
+    assert_eq!(vote(&board1, id, "reject", "The title was right.").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(vote(&board3, id, "reject", "Keep it.").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(state(&db, id).await, ("approved".into(), 4, Some(project)));
+    assert!(!analyst.get(&page).await.body.contains("renamed"));
+    let inbox = analyst.get("/").await.body;
+    assert!(inbox.contains("rejected; the project stays as it was."), "{inbox}");
+    let title: String = sqlx::query_scalar("SELECT title FROM projects WHERE id = $1")
+        .bind(project)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(title, "Second-line therapy");
+    assert_eq!(audit_count(&db, "application.withdraw", "success", None).await, 1);
 
     // Two votes at once that would each reach the quorum: one decides, the other is refused.
     let saved = analyst

@@ -534,10 +534,38 @@ async fn decide(
     Ok(state)
 }
 
+/// The body the board last approved (the first approval or an approved amendment).
+async fn approved_body(tx: &mut WriteTx, id: i64) -> Result<String, StoreError> {
+    let body: Option<String> = sqlx::query_scalar(
+        "SELECT v.body FROM application_versions v JOIN board_decisions d \
+         ON d.application_id = v.application_id AND d.version = v.version \
+         WHERE v.application_id = $1 AND d.outcome IN ('approved', 'amendment_approved') \
+         ORDER BY v.version DESC LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    body.ok_or_else(|| StoreError::Rule("This application has no approved version.".into()))
+}
+
+/// Puts the approved text back as the application's text, ending an amendment that was
+/// rejected or withdrawn.
+async fn restore_approved(tx: &mut WriteTx, now: OffsetDateTime, id: i64) -> Result<(), StoreError> {
+    let body = approved_body(tx, id).await?;
+    sqlx::query("UPDATE applications SET draft = $1, state = 'approved', updated_at = $2 WHERE id = $3")
+        .bind(body)
+        .bind(to_millis(now))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Records the board's decision on an amendment: approved, the project takes the amended
 /// title, summary, organisation, end date and team (new members join as analysts today,
-/// analysts left out end yesterday, so their access stops now); rejected, nothing changes; in
-/// both cases the application is approved again. Changes requested: back to the applicant.
+/// analysts left out end yesterday, so their access stops now); rejected, nothing changes and
+/// the approved text is the application's again. Changes requested: back to the applicant.
+/// The applicant, and each member who joins or leaves, is told.
 async fn amend(
     tx: &mut WriteTx,
     now: OffsetDateTime,
@@ -602,8 +630,37 @@ async fn amend(
         let event = AuditEvent::new(Actor::System, "project.amend", format!("project:{project}"), Audited::Success)
             .with_details(json!({"application": id, "version": version, "changes": changes}));
         append(tx, now, &event).await?;
+        let told = [(added, "You joined the project"), (ended, "Your membership ended in the project")];
+        for (names, what) in told {
+            for name in names {
+                let person: i64 = sqlx::query_scalar("SELECT id FROM people WHERE username = $1")
+                    .bind(&name)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                let message = format!("{what} \"{}\" with an approved amendment.", body.title);
+                let key = format!("application:{id}:{version}:member:{person}");
+                crate::notifications::notify(tx, now, person, &key, &message).await?;
+            }
+        }
     }
-    set_state(tx, now, id, next).await?;
+    if matches!(outcome, Outcome::Rejected) {
+        restore_approved(tx, now, id).await?;
+    } else {
+        set_state(tx, now, id, next).await?;
+    }
+    let (applicant, title): (i64, String) = sqlx::query_as(
+        "SELECT a.applicant_id, p.title FROM applications a JOIN projects p ON p.id = a.project_id WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let said = match outcome {
+        Outcome::Approved(_) => "approved; the project now follows it",
+        Outcome::Rejected => "rejected; the project stays as it was",
+        Outcome::ChangesRequested => "changes requested",
+    };
+    let message = format!("The ethics board decided on the amendment of \"{title}\": {said}.");
+    crate::notifications::notify(tx, now, applicant, &format!("application:{id}:{version}:decided"), &message).await?;
     let event = AuditEvent::new(Actor::System, "application.decide", format!("application:{id}"), Audited::Success)
         .with_details(json!({"version": version, "outcome": name, "conditions": conditions, "changes": changes}));
     append(tx, now, &event).await?;
@@ -646,22 +703,28 @@ async fn set_state(tx: &mut WriteTx, now: OffsetDateTime, id: i64, state: State)
     Ok(())
 }
 
-/// The applicant withdraws an application that is not decided.
+/// The applicant withdraws an application that is not decided, or an amendment (being written
+/// or with the board): the application is approved as before, with its approved text.
 pub async fn withdraw(db: &Db, now: OffsetDateTime, person: i64, id: i64) -> Result<(), StoreError> {
     let mut tx = db.begin_write().await?;
     let (state, _) = mine(&mut tx, id, person).await?;
-    if !matches!(state, State::Draft | State::Submitted | State::ChangesRequested) {
+    let amendment = matches!(state, State::Amending | State::AmendmentSubmitted);
+    if amendment {
+        restore_approved(&mut tx, now, id).await?;
+    } else if matches!(state, State::Draft | State::Submitted | State::ChangesRequested) {
+        sqlx::query("UPDATE applications SET state = 'withdrawn', updated_at = $1 WHERE id = $2")
+            .bind(to_millis(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    } else {
         drop(tx);
         let message = format!("This application is {}; it cannot be withdrawn.", state.label());
         return Err(refuse(db, now, person, "application.withdraw", id, "state", message).await);
     }
-    sqlx::query("UPDATE applications SET state = 'withdrawn', updated_at = $1 WHERE id = $2")
-        .bind(to_millis(now))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
     let event =
-        AuditEvent::new(Actor::Person(person), "application.withdraw", format!("application:{id}"), Audited::Success);
+        AuditEvent::new(Actor::Person(person), "application.withdraw", format!("application:{id}"), Audited::Success)
+            .with_details(json!({"amendment": amendment}));
     append(&mut tx, now, &event).await?;
     tx.commit().await?;
     Ok(())
