@@ -151,6 +151,50 @@ pub struct Config {
     pub board_quorum: u32,
     /// Where notifications are also sent by email, if anywhere.
     pub smtp: Option<SmtpConfig>,
+    /// The public URL, when set (`None`: `http://` and the address actually bound).
+    pub public_url: Option<String>,
+    /// Whether local accounts (username, password, TOTP) may sign in.
+    pub local_signin: bool,
+    /// Institutions' OpenID providers, in the order the sign-in page offers them.
+    pub oidc: Vec<OidcProvider>,
+}
+
+/// One institution's OpenID provider (`[[oidc]]` in the file).
+#[derive(Clone, PartialEq, Eq)]
+pub struct OidcProvider {
+    /// Short name, in URLs: `/signin/oidc/NAME`.
+    pub name: String,
+    /// What the sign-in button says.
+    pub label: String,
+    /// The issuer URL, compared as an exact string.
+    pub issuer: String,
+    /// The client id registered at the provider.
+    pub client_id: String,
+    /// The client secret: from `TRE_OIDC_<NAME>_CLIENT_SECRET` or `client_secret_file`.
+    pub client_secret: String,
+    /// Scopes asked for (`openid` is always asked).
+    pub scopes: Vec<String>,
+    /// The claim holding the email address.
+    pub email_claim: String,
+    /// The claim holding the person's name.
+    pub name_claim: String,
+    /// The callback URL registered at the provider (default: public URL +
+    /// `/signin/oidc/NAME/callback`).
+    pub redirect_url: Option<String>,
+    /// Whether the userinfo endpoint is read after the token.
+    pub userinfo: bool,
+    /// `amr` values that show the provider did MFA.
+    pub mfa_amr: Vec<String>,
+    /// `acr` values that show the provider did MFA.
+    pub mfa_acr: Vec<String>,
+    /// The `acr_values` to ask for, if any.
+    pub request_acr: Option<String>,
+}
+
+impl std::fmt::Debug for OidcProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "OidcProvider({} at {}, client {}, secret ***)", self.name, self.issuer, self.client_id)
+    }
 }
 
 /// How to reach the SMTP server that carries notifications by email.
@@ -204,6 +248,26 @@ struct FileConfig {
     board: FileBoard,
     #[serde(default)]
     smtp: FileSmtp,
+    #[serde(default)]
+    oidc: Vec<FileOidc>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileOidc {
+    name: String,
+    label: Option<String>,
+    issuer: String,
+    client_id: String,
+    client_secret_file: Option<PathBuf>,
+    scopes: Option<Vec<String>>,
+    email_claim: Option<String>,
+    name_claim: Option<String>,
+    redirect_url: Option<String>,
+    userinfo: Option<bool>,
+    mfa_amr: Option<Vec<String>>,
+    mfa_acr: Option<Vec<String>>,
+    request_acr: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -262,6 +326,7 @@ struct FileSessions {
 struct FileSignin {
     max_failures: Option<u32>,
     lockout_seconds: Option<u64>,
+    local_accounts: Option<bool>,
 }
 
 /// Values given on the command line, which win over everything else.
@@ -369,6 +434,7 @@ impl Config {
             (None, None) => DatabaseUrl::sqlite_in(&data_dir.value),
         };
 
+        let public_url_set = env("TRE_PUBLIC_URL").or(file.public_url.clone());
         let public_url = pick(
             format!("http://{listen_addr}"),
             file.public_url,
@@ -469,6 +535,28 @@ impl Config {
 
         let objects = objects_config(file.object_store, &file_path, &data_dir.value, &env)?;
         let smtp = smtp_config(file.smtp, &env)?;
+        let oidc = oidc_config(file.oidc, &env)?;
+        let local_signin = match env("TRE_SIGNIN_LOCAL_ACCOUNTS") {
+            Some(v) => match v.trim() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        setting: "signin.local_accounts",
+                        from: Source::Env("TRE_SIGNIN_LOCAL_ACCOUNTS"),
+                        reason: format!("{v:?} is not true or false"),
+                    });
+                }
+            },
+            None => file.signin.local_accounts.unwrap_or(true),
+        };
+        if !local_signin && oidc.is_empty() {
+            return Err(ConfigError::Invalid {
+                setting: "signin.local_accounts",
+                from: Source::File(file_path.clone().unwrap_or_default()),
+                reason: "local accounts are off and no [[oidc]] provider is configured: nobody could sign in".into(),
+            });
+        }
 
         let master_key = match (env("TRE_MASTER_KEY"), file.master_key_file) {
             (Some(hex), _) => crate::keys::MasterKeySource::Env(hex),
@@ -491,6 +579,9 @@ impl Config {
             lifecycle_check,
             board_quorum,
             smtp,
+            public_url: public_url_set.map(|u| u.trim_end_matches('/').to_string()),
+            local_signin,
+            oidc,
         })
     }
 }
@@ -531,6 +622,66 @@ fn smtp_config(file: FileSmtp, env: &impl Fn(&str) -> Option<String>) -> Result<
         _ => return Err(invalid("smtp.username", "a user name and a password go together".into())),
     };
     Ok(Some(SmtpConfig { host, port, tls, from, credentials }))
+}
+
+/// The `[[oidc]]` providers. Each secret comes from `TRE_OIDC_<NAME>_CLIENT_SECRET` (the name
+/// upper-cased, `-` as `_`) or from `client_secret_file`, never from the TOML itself.
+fn oidc_config(file: Vec<FileOidc>, env: &impl Fn(&str) -> Option<String>) -> Result<Vec<OidcProvider>, ConfigError> {
+    let invalid = |reason: String| ConfigError::Invalid { setting: "oidc", from: Source::Default, reason };
+    let mut providers: Vec<OidcProvider> = Vec::new();
+    for p in file {
+        let name = p.name.trim().to_string();
+        let plain = !name.is_empty()
+            && name.len() <= 32
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !plain {
+            return Err(invalid(format!("provider name {name:?}: use 1-32 of a-z, 0-9 and -")));
+        }
+        if providers.iter().any(|q| q.name == name) {
+            return Err(invalid(format!("provider name {name:?} is given twice")));
+        }
+        if !(p.issuer.starts_with("https://") || p.issuer.starts_with("http://")) || p.issuer.ends_with('/') {
+            return Err(invalid(format!(
+                "provider {name}: issuer {:?} must be an http(s) URL without a trailing slash, exactly as the provider states it",
+                p.issuer
+            )));
+        }
+        let var = format!("TRE_OIDC_{}_CLIENT_SECRET", name.to_ascii_uppercase().replace('-', "_"));
+        let client_secret = match (env(&var), &p.client_secret_file) {
+            (Some(secret), _) => secret,
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .map_err(|e| invalid(format!("provider {name}: cannot read {}: {}", path.display(), e.kind())))?
+                .trim()
+                .to_string(),
+            (None, None) => return Err(invalid(format!("provider {name}: set {var} or client_secret_file"))),
+        };
+        if client_secret.is_empty() {
+            return Err(invalid(format!("provider {name}: the client secret is empty")));
+        }
+        if let Some(url) = &p.redirect_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(invalid(format!("provider {name}: redirect_url {url:?} is not an http(s) URL")));
+        }
+        let mut scopes = p.scopes.unwrap_or_else(|| vec!["email".into(), "profile".into()]);
+        scopes.retain(|s| s != "openid");
+        providers.push(OidcProvider {
+            label: p.label.unwrap_or_else(|| name.clone()),
+            name,
+            issuer: p.issuer,
+            client_id: p.client_id,
+            client_secret,
+            scopes,
+            email_claim: p.email_claim.unwrap_or_else(|| "email".into()),
+            name_claim: p.name_claim.unwrap_or_else(|| "name".into()),
+            redirect_url: p.redirect_url,
+            userinfo: p.userinfo.unwrap_or(false),
+            mfa_amr: p.mfa_amr.unwrap_or_default(),
+            mfa_acr: p.mfa_acr.unwrap_or_default(),
+            request_acr: p.request_acr,
+        });
+    }
+    Ok(providers)
 }
 
 /// The object store settings: `[object_store]` in the file, `TRE_OBJECT_STORE`/`TRE_S3_*` in
@@ -705,6 +856,44 @@ mod tests {
             None,
             "smtp.username",
         );
+    }
+
+    #[test]
+    fn oidc_providers() {
+        let toml = "[[oidc]]\nname = \"hospital\"\nissuer = \"https://id.hospital.example\"\nclient_id = \"tre\"\nmfa_amr = [\"otp\"]\n";
+        let secret = [("TRE_OIDC_HOSPITAL_CLIENT_SECRET", "s3cret")];
+        let c = load(&secret, Some(toml)).unwrap();
+        let p = &c.oidc[0];
+        assert_eq!((p.name.as_str(), p.label.as_str(), p.client_secret.as_str()), ("hospital", "hospital", "s3cret"));
+        assert_eq!(p.scopes, ["email", "profile"]);
+        assert_eq!((p.email_claim.as_str(), p.name_claim.as_str(), p.userinfo), ("email", "name", false));
+        assert!(!format!("{p:?}").contains("s3cret"), "the secret is never printed");
+        assert!(c.local_signin);
+        check_error(&[], Some(toml), "TRE_OIDC_HOSPITAL_CLIENT_SECRET");
+        check_error(
+            &secret,
+            Some(&toml.replace("https://id.hospital.example", "https://id.hospital.example/")),
+            "trailing slash",
+        );
+        check_error(&secret, Some(&toml.replace("\"hospital\"", "\"Hospital X\"")), "a-z");
+        check_error(&secret, Some(&format!("{toml}{toml}")), "twice");
+        check_error(&[("TRE_SIGNIN_LOCAL_ACCOUNTS", "false")], None, "nobody could sign in");
+        let oidc_only = load(&[("TRE_SIGNIN_LOCAL_ACCOUNTS", "false"), secret[0]], Some(toml)).unwrap();
+        assert!(!oidc_only.local_signin);
+    }
+
+    #[test]
+    fn the_example_provider_configurations_load() {
+        let keycloak = include_str!("../../infra/oidc/keycloak.toml");
+        let c = load(&[("TRE_OIDC_KEYCLOAK_CLIENT_SECRET", "x")], Some(keycloak)).unwrap();
+        assert_eq!(
+            (c.oidc[0].mfa_acr.as_slice(), c.oidc[0].request_acr.as_deref()),
+            (&["mfa".to_string()][..], Some("mfa"))
+        );
+        let entra = include_str!("../../infra/oidc/entra-id.toml");
+        let c = load(&[("TRE_OIDC_ENTRA_CLIENT_SECRET", "x")], Some(entra)).unwrap();
+        assert_eq!(c.oidc[0].mfa_amr, ["mfa"]);
+        assert_eq!(c.public_url.as_deref(), Some("https://tre.example.org"));
     }
 
     #[test]

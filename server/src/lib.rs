@@ -21,6 +21,7 @@ pub mod keys;
 pub mod ledger;
 pub mod notifications;
 pub mod objects;
+pub mod oidc;
 pub mod outputs;
 pub mod projects;
 pub mod runner;
@@ -86,9 +87,20 @@ pub async fn serve(
             }
         }
     }
+    let public_base = match &config.public_url {
+        Some(url) => url.clone(),
+        None => format!("http://{}", listener.local_addr()?),
+    };
+    let oidc = Arc::new(oidc::Providers::new(&config.oidc, &public_base, clock.clone())?);
+    {
+        // Discovered in the background: a provider that is down must not stop the platform.
+        let oidc = oidc.clone();
+        tokio::spawn(async move { oidc.discover_all().await });
+    }
     let state = web::AppState {
         db: db.clone(),
         clock,
+        oidc,
         config: Arc::new(config),
         policy: policy::AccessPolicy,
         objects: store,

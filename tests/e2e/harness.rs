@@ -296,6 +296,16 @@ impl Client {
         Self::page(self.http.get(format!("{}{path}", self.base)).send().await.unwrap()).await
     }
 
+    /// A GET of an absolute URL (another server, such as an OpenID provider).
+    pub async fn get_url(&self, url: &str) -> Page {
+        Self::page(self.http.get(url).send().await.unwrap()).await
+    }
+
+    /// A form POST to an absolute URL.
+    pub async fn post_url(&self, url: &str, fields: &[(&str, &str)]) -> Page {
+        Self::page(self.http.post(url).form(fields).send().await.unwrap()).await
+    }
+
     /// A GET with what a walker needs: status, content type, body and redirect target.
     pub async fn raw_get(&self, path: &str) -> (StatusCode, String, String, Option<String>) {
         let resp = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();

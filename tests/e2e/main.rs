@@ -15,6 +15,7 @@ mod email;
 mod gate;
 mod law1;
 mod lifecycle;
+mod oidc;
 mod outputs;
 mod query;
 mod signin;

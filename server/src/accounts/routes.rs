@@ -81,10 +81,20 @@ struct SigninPage {
     chrome: Chrome,
     error: Option<String>,
     username: String,
+    /// Whether local accounts may sign in here.
+    local: bool,
+    /// Institutions' sign-in services: short name and label.
+    providers: Vec<(String, String)>,
 }
 
-async fn signin_page(session: Session) -> Result<Response, AppError> {
-    html(SigninPage { chrome: anonymous_chrome(&session).await?, error: None, username: String::new() })
+async fn signin_page(State(state): State<AppState>, session: Session) -> Result<Response, AppError> {
+    html(SigninPage {
+        chrome: anonymous_chrome(&session).await?,
+        error: None,
+        username: String::new(),
+        local: state.config.local_signin,
+        providers: state.oidc.offered(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -95,8 +105,14 @@ struct SigninForm {
 
 const WRONG_CREDENTIALS: &str = "The username or password is wrong.";
 
-async fn signin_again(session: &Session, username: String) -> Result<Response, AppError> {
-    let page = SigninPage { chrome: anonymous_chrome(session).await?, error: Some(WRONG_CREDENTIALS.into()), username };
+async fn signin_again(state: &AppState, session: &Session, username: String) -> Result<Response, AppError> {
+    let page = SigninPage {
+        chrome: anonymous_chrome(session).await?,
+        error: Some(WRONG_CREDENTIALS.into()),
+        username,
+        local: true,
+        providers: state.oidc.offered(),
+    };
     let mut response = html(page)?;
     *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
     Ok(response)
@@ -113,9 +129,12 @@ async fn signin(
     ValidForm(form): ValidForm<SigninForm>,
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
+    if !state.config.local_signin {
+        return Err(AppError::Forbidden("Sign in through your institution: local accounts are off here.".into()));
+    }
     let Ok(username) = Username::parse(&form.username) else {
         store::record_malformed_username(&state.db, now).await?;
-        return signin_again(&session, String::new()).await;
+        return signin_again(&state, &session, String::new()).await;
     };
     let auth = store::auth_by_username(&state.db, &username).await?;
     let person = auth.as_ref().map(|a| a.id);
@@ -147,7 +166,7 @@ async fn signin(
                 throttle_policy(&state),
             )
             .await?;
-            return signin_again(&session, username.as_str().into()).await;
+            return signin_again(&state, &session, username.as_str().into()).await;
         }
         _ => {
             let reason = if person.is_some() { "wrong password" } else { "unknown username" };
@@ -167,7 +186,7 @@ async fn signin(
                     minutes(i64::try_from(state.config.signin_lockout.as_millis()).unwrap_or(0))
                 )));
             }
-            return signin_again(&session, username.as_str().into()).await;
+            return signin_again(&state, &session, username.as_str().into()).await;
         }
     };
     store::record_password_ok(&state.db, now, auth.id).await?;
@@ -215,7 +234,7 @@ impl FromRequestParts<AppState> for PendingAt {
 }
 
 /// Marks the session as fully signed in, with a fresh id and a fresh CSRF token.
-async fn finish_signin(state: &AppState, session: &Session) -> Result<(), AppError> {
+pub(crate) async fn finish_signin(state: &AppState, session: &Session) -> Result<(), AppError> {
     session.cycle_id().await?;
     session.insert(STAGE_KEY, Stage::SignedIn.as_str()).await?;
     session.insert(SIGNED_IN_AT_KEY, to_millis(state.clock.now())).await?;
@@ -223,10 +242,12 @@ async fn finish_signin(state: &AppState, session: &Session) -> Result<(), AppErr
     Ok(())
 }
 
-/// After the second factor: a temporary password must be replaced first; otherwise the
+/// After the second factor: a temporary password must be replaced first (unless the first
+/// factor was an institution's sign-in, which used no password of ours); otherwise the
 /// person is signed in.
 async fn after_second_factor(state: &AppState, session: &Session, must_change: bool) -> Result<Response, AppError> {
-    if must_change {
+    let by_institution = session.get::<String>(crate::oidc::SIGNED_IN_BY_KEY).await?.is_some();
+    if must_change && !by_institution {
         session.cycle_id().await?;
         session.insert(STAGE_KEY, Stage::NeedsNewPassword.as_str()).await?;
         return Ok(Redirect::to("/signin/password").into_response());
@@ -521,11 +542,20 @@ async fn change_password(
     }
 }
 
+/// Ends the session; one signed in through an institution's provider is sent on to end the
+/// provider's session too, when the provider offers that (RP-initiated logout).
 async fn signout(State(state): State<AppState>, session: Session) -> Result<Response, AppError> {
     if let Some(person) = session.get::<i64>(PERSON_KEY).await? {
         store::record_signout(&state.db, state.clock.now(), person).await?;
     }
+    let provider = session.get::<String>(crate::oidc::SIGNED_IN_BY_KEY).await?;
+    let id_token = session.get::<String>(crate::oidc::ID_TOKEN_KEY).await?;
     session.flush().await?;
+    if let Some(provider) = provider
+        && let Some(url) = state.oidc.logout_url(&provider, id_token.as_deref()).await
+    {
+        return Ok(Redirect::to(&url).into_response());
+    }
     Ok(Redirect::to("/signin").into_response())
 }
 

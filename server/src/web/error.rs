@@ -25,6 +25,10 @@ pub enum AppError {
     Forbidden(String),
     /// Too many attempts.
     TooManyAttempts(String),
+    /// A sign-in through an institution's provider failed a check; the text says what to do.
+    SigninRefused(String),
+    /// A service we depend on cannot be reached.
+    Unavailable(String),
     /// Our failure; the cause is logged with a request id.
     Internal(String),
 }
@@ -79,6 +83,8 @@ impl IntoResponse for AppError {
             AppError::Conflict(m) => page(StatusCode::CONFLICT, "Not possible", m),
             AppError::Forbidden(m) => page(StatusCode::FORBIDDEN, "Access denied", m),
             AppError::TooManyAttempts(m) => page(StatusCode::TOO_MANY_REQUESTS, "Too many attempts", m),
+            AppError::SigninRefused(m) => page(StatusCode::BAD_REQUEST, "Not signed in", m),
+            AppError::Unavailable(m) => page(StatusCode::SERVICE_UNAVAILABLE, "Sign-in service unavailable", m),
             AppError::Internal(cause) => {
                 let request_id = hex::encode(rand::random::<[u8; 8]>());
                 tracing::error!(request.id = %request_id, error.cause = %cause, "request failed");

@@ -37,6 +37,8 @@ pub struct AppState {
     pub master: Arc<crate::keys::MasterKey>,
     /// The workspaces' runner processes.
     pub workspaces: Arc<crate::workspaces::Supervisor>,
+    /// Institutions' OpenID providers.
+    pub oidc: Arc<crate::oidc::Providers>,
 }
 
 const STYLE_CSS: &str = include_str!("../../../templates/static/style.css");
@@ -66,11 +68,16 @@ async fn readyz(State(state): State<AppState>) -> Response {
         Ok(missing) => format!("workspace runners: protections unavailable: {}", missing.join("; ")),
         Err(e) => format!("workspace runners cannot start: {e}"),
     };
+    let mut notes = vec![runners];
+    let providers = state.oidc.readiness().await;
+    if !providers.is_empty() {
+        notes.push(format!("sign-in providers not reachable yet: {}", providers.join(", ")));
+    }
+    if let Some(how) = state.clock.shifted() {
+        notes.push(format!("clock: {how}"));
+    }
     match state.db.migrations_current().await {
-        Ok(true) => match state.clock.shifted() {
-            Some(how) => format!("ready\n{runners}\nclock: {how}\n").into_response(),
-            None => format!("ready\n{runners}\n").into_response(),
-        },
+        Ok(true) => format!("ready\n{}\n", notes.join("\n")).into_response(),
         Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending").into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response(),
     }
@@ -116,6 +123,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::workspaces::routes::routes())
         .merge(crate::outputs::routes::routes())
         .merge(crate::applications::routes::routes())
+        .merge(crate::oidc::routes::routes())
         .route("/static/style.css", get(style))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
