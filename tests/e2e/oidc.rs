@@ -120,6 +120,16 @@ async fn oidc(engine: Engine) {
     assert!(done.body.contains("content=\"0;url=/\""), "{}", done.body);
     let home = alice.get("/").await;
     assert_eq!(home.status, StatusCode::OK, "{}", home.body);
+    assert!(!home.body.contains("Release reviews"), "{}", home.body);
+
+    // A role given meanwhile applies at the next request, without signing in again.
+    let analyst_id: i64 =
+        sqlx::query_scalar("SELECT id FROM people WHERE username = 'analyst'").fetch_one(db.pool()).await.unwrap();
+    let person_page = format!("/admin/people/{analyst_id}");
+    let fields = [("role_researcher", "on"), ("role_custodian", "on")];
+    let roles = admin.submit(&person_page, &format!("{person_page}/roles"), &fields).await;
+    assert_eq!(roles.status, StatusCode::SEE_OTHER, "{}", roles.body);
+    assert!(alice.get("/").await.body.contains("Release reviews"));
     assert_eq!(audit_count(&db, "signin.oidc", "success", None).await, 1);
 
     // The same callback again (a replay): refused, audited.
