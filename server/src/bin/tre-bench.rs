@@ -4,6 +4,8 @@
 //!
 //!     cargo run --release -p tre-server --bin tre-bench -- data --persons 475000
 //!     scripts/bench-runner.sh            (tre-bench runner: evidence overhead, DuckDB, spilling)
+//!     cargo run --release -p tre-server --bin tre-bench -- web [--requests 200]
+//!                                        (the workspace page with a 1,000-row result, p50/p99)
 //!
 //! At about 475,000 persons the synthetic `drug_exposure` table has 10 million rows.
 
@@ -238,8 +240,17 @@ fn main() -> anyhow::Result<()> {
             gate_bench();
             Ok(())
         }
+        Some("web") => {
+            let requests = match args.iter().position(|a| a == "--requests") {
+                Some(i) => args.get(i + 1).context("--requests needs a number")?.parse()?,
+                None => 200,
+            };
+            runtime.block_on(web_bench(requests))
+        }
         _ => {
-            eprintln!("usage: tre-bench data [--persons N] | runner [--persons N] [--runs R] | gate");
+            eprintln!(
+                "usage: tre-bench data [--persons N] | runner [--persons N] [--runs R] | gate | web [--requests N]"
+            );
             std::process::exit(2);
         }
     }
@@ -473,6 +484,99 @@ async fn runner_bench(persons: u64, runs: usize) -> anyhow::Result<()> {
         Err(e) => println!("GROUP BY prescription under a 256 MiB pool: FAILED after {seconds:.1} s: {e}"),
     }
     runner.stop().await;
+    let _ = std::fs::remove_dir_all(&work);
+    Ok(())
+}
+
+/// The value of the first `name="csrf_token"` field of a page.
+fn csrf_of(page: &str) -> anyhow::Result<String> {
+    let at = page.find("name=\"csrf_token\" value=\"").context("no CSRF token on the page")?;
+    let rest = &page[at + "name=\"csrf_token\" value=\"".len()..];
+    Ok(rest[..rest.find('"').context("unterminated token")?].to_string())
+}
+
+/// The workspace page, end to end through the real server (`tre serve --demo` in release):
+/// `requests` POSTs of a query with a 1,000-row result, aggregate (every cell judged by the
+/// gate and marked) and row-level; prints p50 and p99 of the whole request, query included.
+async fn web_bench(requests: usize) -> anyhow::Result<()> {
+    use tokio::io::AsyncBufReadExt;
+    let work = std::env::temp_dir().join(format!("tre-bench-web-{}", std::process::id()));
+    let tre = std::env::current_exe()?.with_file_name("tre");
+    let mut child = tokio::process::Command::new(&tre)
+        .arg("--data-dir")
+        .arg(&work)
+        .args(["serve", "--demo", "--demo-persons", "3000", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("cannot start {}", tre.display()))?;
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().context("no stdout")?).lines();
+    let (mut base, mut analyst) = (String::new(), None);
+    while let Some(line) = lines.next_line().await? {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.len() == 4 && cols[1] == "analyst" {
+            analyst = Some((cols[2].to_string(), cols[3].to_string()));
+        }
+        if let Some(addr) = line.strip_prefix("tre listening on ") {
+            base = addr.trim().to_string();
+            break;
+        }
+    }
+    let (password, totp) = analyst.context("the demo printed no analyst")?;
+    let http = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
+    let signin = http.get(format!("{base}/signin")).send().await?.text().await?;
+    let form = [("csrf_token", csrf_of(&signin)?), ("username", "analyst".into()), ("password", password)];
+    http.post(format!("{base}/signin")).form(&form).send().await?;
+    let code_page = http.get(format!("{base}/signin/code")).send().await?.text().await?;
+    #[allow(clippy::disallowed_methods, reason = "an authenticator's clock, as in the tests")]
+    let unix = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+    let code = tre_server::accounts::domain::TotpSecret::from_base32(&totp)
+        .context("TOTP key")?
+        .code_at(unix)
+        .context("code")?;
+    http.post(format!("{base}/signin/code"))
+        .form(&[("csrf_token", csrf_of(&code_page)?), ("code", code)])
+        .send()
+        .await?;
+    let home = http.get(format!("{base}/")).send().await?.text().await?;
+    let at = home.find("/projects/").context("no project on the home page")?;
+    let project: String = home[at + 10..].chars().take_while(char::is_ascii_digit).collect();
+    let page_url = format!("{base}/projects/{project}/workspace");
+    let workspace = http.get(&page_url).send().await?.text().await?;
+    let csrf = csrf_of(&workspace)?;
+    let queries = [
+        (
+            "aggregate",
+            "SELECT measurement_id % 1000 AS k, COUNT(*) AS n FROM measurement GROUP BY measurement_id % 1000",
+        ),
+        ("row-level", "SELECT * FROM measurement LIMIT 1000"),
+    ];
+    println!("workspace page, {requests} requests each, one at a time, release build, 3,000 demo persons");
+    for (kind, sql) in queries {
+        let form = [("csrf_token", csrf.clone()), ("sql", sql.to_string())];
+        let first = http.post(&page_url).form(&form).send().await?.text().await?;
+        anyhow::ensure!(first.contains(&format!("<strong>{kind}</strong>")), "{kind} query did not run: {first}");
+        let mut times = Vec::with_capacity(requests);
+        let mut bytes = 0;
+        for _ in 0..requests {
+            let started = Instant::now();
+            let body = http.post(&page_url).form(&form).send().await?.bytes().await?;
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+            bytes = body.len();
+        }
+        times.sort_by(f64::total_cmp);
+        let pick = |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1];
+        println!(
+            "{kind:<10} 1,000 rows: p50 {:>7.1} ms  p99 {:>7.1} ms  max {:>7.1} ms  page {:>7} bytes",
+            pick(0.50),
+            pick(0.99),
+            times[times.len() - 1],
+            bytes
+        );
+    }
+    let _ = child.start_kill();
+    let _ = child.wait().await;
     let _ = std::fs::remove_dir_all(&work);
     Ok(())
 }

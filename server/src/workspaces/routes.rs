@@ -24,16 +24,66 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Rows shown on the page; the rest are counted.
-const SHOWN: usize = 500;
+const SHOWN: usize = 1000;
+
+/// What the gate says of one cell: its level (`fail`, `review`, `pass`), the marker shown
+/// beside the value (so the finding is not told by colour alone), and the reason.
+struct Mark {
+    level: &'static str,
+    label: &'static str,
+    reason: String,
+}
+
+/// A row as the page shows it: each value with the gate's mark (on measures), and the persons
+/// behind its first measure (aggregates).
+type ShownRow = (Vec<(String, Option<Mark>)>, Option<u64>);
 
 /// A result as the page shows it.
 struct Shown {
     columns: Vec<String>,
-    /// Each row's values, and the persons behind its first measure (aggregates).
-    rows: Vec<(Vec<String>, Option<u64>)>,
+    rows: Vec<ShownRow>,
     more: usize,
     lineage: String,
     reason: Option<String>,
+    /// The gate's summary: overall status, cells failing, needing review, passing, and why.
+    gate: Option<GateSummary>,
+}
+
+/// The gate's view of a whole result.
+struct GateSummary {
+    status: String,
+    fail: usize,
+    review: usize,
+    pass: usize,
+    reasons: Vec<String>,
+}
+
+/// The gate's marks by (row, column), and its summary.
+fn marks(judged: &crate::gate::Judgement) -> (std::collections::HashMap<(usize, usize), Mark>, GateSummary) {
+    use policy::sdc::Severity;
+    let mut by_cell = std::collections::HashMap::new();
+    let (mut fail, mut review, mut pass) = (0, 0, 0);
+    for cell in &judged.cells {
+        let worst = if cell.findings.iter().any(|f| f.severity == Severity::Fail) {
+            fail += 1;
+            ("fail", "fails")
+        } else if cell.findings.is_empty() {
+            pass += 1;
+            ("pass", "passes")
+        } else {
+            review += 1;
+            ("review", "review")
+        };
+        let reason = if cell.findings.is_empty() {
+            format!("{} persons behind this cell; no rule is broken.", cell.persons)
+        } else {
+            cell.findings.iter().map(|f| format!("{}: {}", f.rule.name(), f.detail)).collect::<Vec<_>>().join("; ")
+        };
+        by_cell.insert(cell.at, Mark { level: worst.0, label: worst.1, reason });
+    }
+    let summary =
+        GateSummary { status: judged.status.name().to_string(), fail, review, pass, reasons: judged.reasons.clone() };
+    (by_cell, summary)
 }
 
 #[derive(Template)]
@@ -99,13 +149,22 @@ async fn run_query(
 ) -> Result<Response, AppError> {
     let project = auth.access.project_id();
     let sql = form.sql;
-    let result = state.workspaces.query(&state.db, project, &sql).await;
+    let result = state.workspaces.query_with_persons(&state.db, project, &sql).await;
+    // The gate's findings on every aggregate result, so the analyst sees at once which cells
+    // could not leave and why.
+    let judged = match &result {
+        Ok((answer, _, index)) if answer.lineage.name() == "aggregate" => {
+            Some(crate::outputs::findings(&state, project, answer, index).await.map_err(|e| e.to_string()))
+        }
+        _ => None,
+    };
     let sql_sha256 = hex::encode(Sha256::digest(sql.as_bytes()));
     let (outcome, details) = match &result {
-        Ok(answer) => (
+        Ok((answer, _, _)) => (
             Outcome::Success,
             json!({"sql_sha256": sql_sha256, "status": "ok", "rows": answer.rows(), "truncated": answer.truncated,
-                   "lineage": answer.lineage.name()}),
+                   "lineage": answer.lineage.name(),
+                   "gate": judged.as_ref().map(|j| j.as_ref().map(|j| j.status.name()).unwrap_or("error"))}),
         ),
         Err(e) => (
             if matches!(e, EngineError::Refused(_)) { Outcome::Denied } else { Outcome::Success },
@@ -121,7 +180,18 @@ async fn run_query(
     .with_details(details);
     record(&state.db, state.clock.now(), &event).await?;
     match result {
-        Ok(answer) => {
+        Ok((answer, _, _)) => {
+            let (mut by_cell, gate) = match judged {
+                Some(Ok(j)) => {
+                    let (by_cell, summary) = marks(&j);
+                    (by_cell, Some(summary))
+                }
+                Some(Err(e)) => (
+                    Default::default(),
+                    Some(GateSummary { status: "error".into(), fail: 0, review: 0, pass: 0, reasons: vec![e] }),
+                ),
+                None => (Default::default(), None),
+            };
             let columns: Vec<String> = answer.schema.fields().iter().map(|f| f.name().clone()).collect();
             let all = workspace_runner::text::rows_json(&answer.batches);
             let more = all.len().saturating_sub(SHOWN);
@@ -132,10 +202,14 @@ async fn run_query(
                 .map(|(i, r)| {
                     let values = r
                         .iter()
-                        .map(|v| match v {
-                            serde_json::Value::Null => "NULL".to_string(),
-                            serde_json::Value::String(s) => s.clone(),
-                            other => other.to_string(),
+                        .enumerate()
+                        .map(|(c, v)| {
+                            let text = match v {
+                                serde_json::Value::Null => "NULL".to_string(),
+                                serde_json::Value::String(s) => s.clone(),
+                                other => other.to_string(),
+                            };
+                            (text, by_cell.remove(&(i, c)))
                         })
                         .collect();
                     (values, answer.evidence.get(i).and_then(|cells| cells.first()).map(|f| f.persons))
@@ -147,6 +221,7 @@ async fn run_query(
                 more: more + if answer.truncated { 1 } else { 0 },
                 lineage: answer.lineage.name().to_string(),
                 reason: answer.lineage.reason().map(String::from),
+                gate,
             };
             page(&state, &auth, sql, Some(shown), None).await
         }
