@@ -199,3 +199,61 @@ stop_oidc_provider() {
   done
   kill -KILL "$pid" 2>/dev/null || true
 }
+
+# Headless Chromium and its WebDriver (Debian's packages), for the browser tests, and the
+# axe-core accessibility checker (npm), injected into each page those tests visit.
+AXE_HOME="${AXE_HOME:-$HOME/.cache/tre-tools/axe}"
+AXE_VERSION=4.10.3
+
+ensure_chromium() {
+  if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    apt_install chromium chromium-driver
+  fi
+}
+
+ensure_axe() {
+  # Node and npm come with the OpenID provider's install (ensure_oidc_provider).
+  if [ ! -f "$AXE_HOME/node_modules/axe-core/axe.min.js" ] ||
+    ! grep -q "\"version\": \"$AXE_VERSION\"" "$AXE_HOME/node_modules/axe-core/package.json"; then
+    echo "==> npm install axe-core@$AXE_VERSION" >&2
+    mkdir -p "$AXE_HOME"
+    (
+      cd "$AXE_HOME" &&
+        { [ -f package.json ] || "$TOOLS_VENV/bin/npm" init -y >/dev/null; } &&
+        "$TOOLS_VENV/bin/npm" install --no-audit --no-fund --loglevel=error --save-exact "axe-core@$AXE_VERSION"
+    ) >&2
+  fi
+  echo "$AXE_HOME/node_modules/axe-core/axe.min.js"
+}
+
+start_chromedriver() {
+  # Starts chromedriver on a loopback port with its log in $1; prints the port.
+  local dir=$1 port
+  port=$(free_port 19515)
+  mkdir -p "$dir"
+  chromedriver --port="$port" --log-path="$dir/chromedriver.log" >/dev/null 2>&1 </dev/null &
+  echo $! >"$dir/chromedriver.pid"
+  for _ in $(seq 1 80); do
+    if curl -sf -o /dev/null "http://127.0.0.1:$port/status"; then
+      echo "$port"
+      return 0
+    fi
+    sleep 0.25
+  done
+  echo "chromedriver did not start; its log:" >&2
+  tail -20 "$dir/chromedriver.log" >&2
+  return 1
+}
+
+stop_chromedriver() {
+  local dir=$1 pid
+  [ -f "$dir/chromedriver.pid" ] || return 0
+  pid=$(cat "$dir/chromedriver.pid")
+  rm -f "$dir/chromedriver.pid"
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 20); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.25
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}

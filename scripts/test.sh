@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian machine or a used one: installs what the tests need
-# when it is missing (mold, PostgreSQL, SeaweedFS, Node.js and npm's oidc-provider), starts a
-# throwaway PostgreSQL, an S3 server (SeaweedFS) and an OpenID provider on loopback ports,
+# when it is missing (mold, PostgreSQL, SeaweedFS, Node.js with npm's oidc-provider and
+# axe-core, Chromium and chromedriver), starts a throwaway PostgreSQL, an S3 server
+# (SeaweedFS), an OpenID provider and chromedriver on loopback ports,
 # runs formatting, lints and every test, and stops what it started. Exits non-zero on any
 # failure.
 set -euo pipefail
@@ -16,10 +17,14 @@ ensure_postgres
 command -v curl >/dev/null 2>&1 || apt_install curl
 ensure_seaweedfs
 ensure_oidc_provider
+ensure_chromium
+export TRE_TEST_AXE
+TRE_TEST_AXE=$(ensure_axe)
 
 DATA_DIR=$(mktemp -d)
 chmod 755 "$DATA_DIR"
 cleanup() {
+  stop_chromedriver "$DATA_DIR/chromedriver"
   stop_oidc_provider "$DATA_DIR/oidc"
   stop_seaweedfs "$DATA_DIR"
   stop_postgres "$DATA_DIR"
@@ -40,6 +45,9 @@ echo "==> S3 (SeaweedFS) on 127.0.0.1:${S3_PORT}" >&2
 TRE_TEST_OIDC_ISSUER=$(start_oidc_provider "$DATA_DIR/oidc")
 export TRE_TEST_OIDC_ISSUER
 echo "==> OpenID provider at ${TRE_TEST_OIDC_ISSUER}" >&2
+WEBDRIVER_PORT=$(start_chromedriver "$DATA_DIR/chromedriver")
+export TRE_TEST_WEBDRIVER="http://127.0.0.1:${WEBDRIVER_PORT}"
+echo "==> chromedriver on 127.0.0.1:${WEBDRIVER_PORT}" >&2
 
 # Everything the tests write to the temporary folder goes under DATA_DIR and is removed with it.
 mkdir -p "$DATA_DIR/tmp"

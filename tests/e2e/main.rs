@@ -10,6 +10,7 @@ mod access;
 mod applications;
 mod audit;
 mod bad_input;
+mod browser;
 mod datasets;
 mod email;
 mod gate;

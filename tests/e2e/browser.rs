@@ -1,0 +1,220 @@
+//! The analyst's and custodians' journey in a real browser (headless Chromium through
+//! chromedriver, both started by scripts/test.sh): the analyst signs in with a one-time code,
+//! sees the project's tables, runs a query, saves the result as an output and sees which cells
+//! fail and why, suppresses them and asks for release; two custodians sign in and approve; the
+//! analyst downloads the released table. Every page on the way is checked with axe-core
+//! (WCAG 2 A and AA) and photographed under the target folder (`browser-screenshots/`).
+
+use crate::harness::{Engine, Server, current_code, demo_project};
+use fantoccini::{Client as Browser, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+/// A fresh browser session with its own empty profile.
+async fn open_browser(profile: &std::path::Path) -> Browser {
+    let url = std::env::var("TRE_TEST_WEBDRIVER")
+        .expect("TRE_TEST_WEBDRIVER is not set: run the tests through scripts/test.sh, which starts chromedriver");
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1024,900", format!("--user-data-dir={}", profile.display()),
+            ],
+        },
+    });
+    let Value::Object(caps) = caps else { unreachable!() };
+    // chromedriver listens on loopback over plain HTTP: no TLS connector is needed.
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&url)
+        .await
+        .expect("a WebDriver session")
+}
+
+/// Screenshots and accessibility checks of each step.
+struct Camera {
+    folder: PathBuf,
+    axe: String,
+    taken: usize,
+    /// Pages axe-core found nothing wrong with.
+    checked: usize,
+}
+
+impl Camera {
+    fn new() -> Camera {
+        let target = std::env::var("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../target"));
+        let folder = target.join("browser-screenshots");
+        std::fs::create_dir_all(&folder).unwrap();
+        let axe_path = std::env::var("TRE_TEST_AXE")
+            .expect("TRE_TEST_AXE is not set: run the tests through scripts/test.sh, which installs axe-core");
+        Camera { folder, axe: std::fs::read_to_string(axe_path).unwrap(), taken: 0, checked: 0 }
+    }
+
+    /// Photographs the page as `name` and fails on any WCAG 2 A/AA violation axe-core finds.
+    async fn step(&mut self, browser: &Browser, name: &str) {
+        self.taken += 1;
+        let png = browser.screenshot().await.unwrap();
+        std::fs::write(self.folder.join(format!("{:02}-{name}.png", self.taken)), png).unwrap();
+        browser.execute(&self.axe, vec![]).await.unwrap();
+        let found = browser
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})
+                   .then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' at ' +
+                                   v.nodes.map(n => n.target.join(' ')).join(', '))),
+                         e => done(['axe could not run: ' + e]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let found: Vec<String> = serde_json::from_value(found).unwrap();
+        assert!(found.is_empty(), "{name}: accessibility problems:\n{}", found.join("\n"));
+        self.checked += 1;
+    }
+}
+
+/// The element `css` finds, waiting up to ten seconds for it (a click may still be loading
+/// the next page).
+async fn find(browser: &Browser, css: &str) -> fantoccini::elements::Element {
+    browser
+        .wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
+async fn fill(browser: &Browser, css: &str, text: &str) {
+    let field = find(browser, css).await;
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn click(browser: &Browser, css: &str) {
+    find(browser, css).await.click().await.unwrap();
+}
+
+/// Clicks `css`, which leaves the page, and waits until the next one has loaded.
+async fn click_away(browser: &Browser, css: &str) {
+    let before = find(browser, "html").await;
+    click(browser, css).await;
+    browser.wait().at_most(std::time::Duration::from_secs(10)).for_element(Locator::Css("main")).await.unwrap();
+    for _ in 0..100 {
+        if before.tag_name().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{css} did not lead to another page");
+}
+
+async fn text(browser: &Browser) -> String {
+    find(browser, "main").await.text().await.unwrap()
+}
+
+/// Signs `username` in through the pages, typing the password and the current code.
+async fn sign_in(browser: &Browser, server: &Server, camera: &mut Camera, username: &str) {
+    let account = server.account(username);
+    browser.goto(&format!("{}/signin", server.base)).await.unwrap();
+    fill(browser, "#username", &account.username).await;
+    fill(browser, "#password", &account.password).await;
+    camera.step(browser, &format!("{username}-signin")).await;
+    click_away(browser, "#signin button[type=submit]").await;
+    fill(browser, "#code", &current_code(&account.totp)).await;
+    camera.step(browser, &format!("{username}-code")).await;
+    click_away(browser, "main form button[type=submit]").await;
+    assert_eq!(browser.current_url().await.unwrap().path(), "/", "{username} signed in");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn analyst_and_custodians_release_an_output_in_a_browser() {
+    let server = Server::start(Engine::Sqlite).await;
+    let db = server.installation.db().await;
+    let project = demo_project(&db).await;
+    let profiles = server.installation.data_dir.join("browser-profiles");
+    let mut camera = Camera::new();
+
+    let analyst = open_browser(&profiles.join("analyst")).await;
+    sign_in(&analyst, &server, &mut camera, "analyst").await;
+    camera.step(&analyst, "analyst-home").await;
+
+    // The workspace: the extract's tables, a query, its result.
+    analyst.goto(&format!("{}/projects/{project}/workspace", server.base)).await.unwrap();
+    let page = text(&analyst).await;
+    assert!(page.contains("person") && page.contains("drug_exposure"), "{page}");
+    let sql = "SELECT year_of_birth, COUNT(DISTINCT person_id) AS n FROM person GROUP BY year_of_birth";
+    fill(&analyst, "#sql", sql).await;
+    click_away(&analyst, "form.query button[type=submit]").await;
+    let summary = find(&analyst, "#gate-summary").await.text().await.unwrap();
+    assert!(summary.contains("fail"), "{summary}");
+    // Each failing cell is marked in words as well as colour; focused, it says why.
+    analyst
+        .execute(
+            "document.querySelector('#gate-summary').scrollIntoView(); document.querySelector('td.cell.fail').focus();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let cell = find(&analyst, "td.cell.fail").await.text().await.unwrap();
+    assert!(cell.starts_with("fails") && cell.contains("threshold"), "{cell}");
+    camera.step(&analyst, "workspace-result").await;
+
+    // Saved as an output: the gate's findings, cell by cell, with the reason.
+    fill(&analyst, "#output-title", "Persons by year of birth").await;
+    click_away(&analyst, "form.save-output button[type=submit]").await;
+    let page = text(&analyst).await;
+    assert!(page.contains("fail"), "the small cells fail: {page}");
+    assert!(page.contains("threshold"), "the reason is shown: {page}");
+    camera.step(&analyst, "output-fails").await;
+
+    // Suppressed, it can be asked for.
+    let treatment = find(&analyst, "#mitigation").await;
+    treatment.select_by_value("suppress").await.unwrap();
+    click_away(&analyst, "form[action$='/versions'] button[type=submit]").await;
+    let status = find(&analyst, "#status").await.text().await.unwrap();
+    assert!(status == "pass" || status == "review", "{status}");
+    click_away(&analyst, "#submit").await;
+    let state = find(&analyst, "#state").await.text().await.unwrap();
+    assert!(state.contains("asked") || state.contains("submitted") || state.contains("waiting"), "{state}");
+    camera.step(&analyst, "output-asked").await;
+    let output_url = analyst.current_url().await.unwrap();
+
+    // Two custodians, each in their own browser, approve.
+    for name in ["custodian1", "custodian2"] {
+        let custodian = open_browser(&profiles.join(name)).await;
+        sign_in(&custodian, &server, &mut camera, name).await;
+        custodian.goto(&format!("{}/custodian/outputs", server.base)).await.unwrap();
+        assert!(text(&custodian).await.contains("Persons by year of birth"));
+        camera.step(&custodian, &format!("{name}-queue")).await;
+        click_away(&custodian, "main a[href^='/custodian/outputs/']").await;
+        camera.step(&custodian, &format!("{name}-review")).await;
+        click(&custodian, "input[name=vote][value=approve]").await;
+        click_away(&custodian, "form[action$='/vote'] button[type=submit]").await;
+        camera.step(&custodian, &format!("{name}-voted")).await;
+        custodian.close().await.unwrap();
+    }
+
+    // The analyst downloads the released table.
+    analyst.goto(output_url.as_str()).await.unwrap();
+    let link = find(&analyst, "#download").await.attr("href").await.unwrap().unwrap();
+    camera.step(&analyst, "released").await;
+    let csv = analyst
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => r.text()).then(done, e => done('failed: ' + e));",
+            vec![json!(link)],
+        )
+        .await
+        .unwrap();
+    let csv = csv.as_str().unwrap().to_string();
+    assert!(csv.starts_with("year_of_birth,n"), "{csv}");
+    analyst.close().await.unwrap();
+    assert_eq!(camera.checked, camera.taken);
+    eprintln!("{} pages photographed and checked by axe-core, in {}", camera.taken, camera.folder.display());
+    server.stop().await;
+}
