@@ -98,16 +98,23 @@ JSON
   return 1
 }
 
-stop_seaweedfs() {
-  local dir=$1 pid
-  [ -f "$dir/weed.pid" ] || return 0
-  pid=$(cat "$dir/weed.pid")
+stop_pid_file() {
+  # Stops the process whose id is in file $1 (TERM, then KILL after 5 s) and removes the file,
+  # so that a second stop cannot hit a reused id.
+  local file=$1 pid
+  [ -f "$file" ] || return 0
+  pid=$(cat "$file")
+  rm -f "$file"
   kill -TERM "$pid" 2>/dev/null || return 0
   for _ in $(seq 1 20); do
     kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.25
   done
   kill -KILL "$pid" 2>/dev/null || true
+}
+
+stop_seaweedfs() {
+  stop_pid_file "$1/weed.pid"
 }
 
 # The test OpenID Connect provider: npm `oidc-provider` run by Node from PyPI's
@@ -188,16 +195,7 @@ start_oidc_provider() {
 }
 
 stop_oidc_provider() {
-  local dir=$1 pid
-  [ -f "$dir/oidc.pid" ] || return 0
-  pid=$(cat "$dir/oidc.pid")
-  rm -f "$dir/oidc.pid"
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 20); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.25
-  done
-  kill -KILL "$pid" 2>/dev/null || true
+  stop_pid_file "$1/oidc.pid"
 }
 
 # Headless Chromium and its WebDriver (Debian's packages), for the browser tests, and the
@@ -246,14 +244,5 @@ start_chromedriver() {
 }
 
 stop_chromedriver() {
-  local dir=$1 pid
-  [ -f "$dir/chromedriver.pid" ] || return 0
-  pid=$(cat "$dir/chromedriver.pid")
-  rm -f "$dir/chromedriver.pid"
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 20); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.25
-  done
-  kill -KILL "$pid" 2>/dev/null || true
+  stop_pid_file "$1/chromedriver.pid"
 }

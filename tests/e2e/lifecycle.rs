@@ -15,6 +15,22 @@ fn runners(server: &Server) -> usize {
     String::from_utf8_lossy(&out.unwrap().stdout).split_whitespace().count()
 }
 
+/// Whether, within ten seconds, no release request is left in `state` and no runner runs.
+async fn stopped_within_seconds(db: &tre_server::db::Db, server: &Server, state: &str) -> bool {
+    for _ in 0..100 {
+        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outputs WHERE state = $1")
+            .bind(state)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        if open == 0 && runners(server) == 0 {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
 async fn lifecycle(engine: Engine) {
     let server = Server::start_with(Installation::new(engine).await, &[("TRE_LIFECYCLE_CHECK_SECONDS", "1")]).await;
     let db = server.installation.db().await;
@@ -86,18 +102,7 @@ async fn lifecycle(engine: Engine) {
     let saved = analyst.submit(&outputs, &outputs, &[("title", "By sex again"), ("sql", sql)]).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     exec(&db, &format!("UPDATE project_members SET ends_on = '{}' WHERE project_id = {project}", day(-1))).await;
-    let mut cut = false;
-    for _ in 0..100 {
-        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outputs WHERE state = 'draft'")
-            .fetch_one(db.pool())
-            .await
-            .unwrap();
-        if open == 0 && runners(&server) == 0 {
-            cut = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let cut = stopped_within_seconds(&db, &server, "draft").await;
     assert!(cut, "the request and the runner stopped when the membership ended");
     assert_eq!(audit_count(&db, "output.stop", "success", Some("membership_not_active")).await, 1);
     exec(&db, &format!("UPDATE project_members SET ends_on = NULL WHERE project_id = {project}")).await;
@@ -211,18 +216,7 @@ async fn moved_clock(engine: Engine) {
         analyst.submit(&output, &format!("{output}/submit"), &[]).await;
 
         server.advance_clock(*days);
-        let mut cut = false;
-        for _ in 0..100 {
-            let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outputs WHERE state = 'submitted'")
-                .fetch_one(db.pool())
-                .await
-                .unwrap();
-            if open == 0 && runners(&server) == 0 {
-                cut = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let cut = stopped_within_seconds(&db, &server, "submitted").await;
         assert!(cut, "{code}: the runner and the request stopped within seconds of the moved date");
         let stops = audit_reasons(&db, "workspace.stop").await;
         assert_eq!(stops.len(), round + 1, "{stops:?}");
