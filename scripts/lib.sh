@@ -86,15 +86,23 @@ JSON
     -s3.port.iceberg=0 -s3.port.lance=0 -webdav=false -admin.ui=false \
     -s3.config="$dir/s3.json" -bucket=tre-test >"$dir/weed.log" 2>&1 &
   echo $! >"$dir/weed.pid"
+  # Any HTTP answer will do (S3 answers 403 without credentials).
+  wait_for_answer "http://127.0.0.1:$s3/" "$dir/weed.log" SeaweedFS "" && echo "$s3"
+}
+
+wait_for_answer() {
+  # Waits up to 30 s until URL $1 answers (with $4 = -f: answers with success); on failure
+  # shows the tail of log $2 under the name $3.
+  local url=$1 log=$2 what=$3 strict=${4:-}
   for _ in $(seq 1 120); do
-    if curl -s -o /dev/null "http://127.0.0.1:$s3/"; then
-      echo "$s3"
+    # shellcheck disable=SC2086
+    if curl -s $strict -o /dev/null "$url"; then
       return 0
     fi
     sleep 0.25
   done
-  echo "SeaweedFS did not start; its log:" >&2
-  tail -20 "$dir/weed.log" >&2
+  echo "$what did not start; its log:" >&2
+  tail -20 "$log" >&2
   return 1
 }
 
@@ -231,16 +239,7 @@ start_chromedriver() {
   mkdir -p "$dir"
   chromedriver --port="$port" --log-path="$dir/chromedriver.log" >/dev/null 2>&1 </dev/null &
   echo $! >"$dir/chromedriver.pid"
-  for _ in $(seq 1 80); do
-    if curl -sf -o /dev/null "http://127.0.0.1:$port/status"; then
-      echo "$port"
-      return 0
-    fi
-    sleep 0.25
-  done
-  echo "chromedriver did not start; its log:" >&2
-  tail -20 "$dir/chromedriver.log" >&2
-  return 1
+  wait_for_answer "http://127.0.0.1:$port/status" "$dir/chromedriver.log" chromedriver -f && echo "$port"
 }
 
 stop_chromedriver() {
