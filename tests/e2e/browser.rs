@@ -147,6 +147,11 @@ async fn analyst_and_custodians_release_an_output_in_a_browser() {
     analyst.goto(&format!("{}/projects/{project}/workspace", server.base)).await.unwrap();
     let page = text(&analyst).await;
     assert!(page.contains("person") && page.contains("drug_exposure"), "{page}");
+    // The schema browser: a table opened shows its columns, the person column marked.
+    click(&analyst, "#schema details summary").await;
+    let schema = find(&analyst, "#schema").await.text().await.unwrap();
+    assert!(schema.contains("person (the project's pseudonyms)"), "{schema}");
+    camera.step(&analyst, "workspace-schema").await;
     let sql = "SELECT year_of_birth, COUNT(DISTINCT person_id) AS n FROM person GROUP BY year_of_birth";
     fill(&analyst, "#sql", sql).await;
     click_away(&analyst, "form.query button[type=submit]").await;

@@ -86,13 +86,89 @@ fn marks(judged: &crate::gate::Judgement) -> (std::collections::HashMap<(usize, 
     (by_cell, summary)
 }
 
+/// A column of the schema browser: name, type, the custodian's description, its class, and
+/// whether it is the person column (held as the project's pseudonyms).
+struct SchemaColumn {
+    name: String,
+    data_type: String,
+    description: String,
+    class: &'static str,
+    identifying: bool,
+    person: bool,
+}
+
+/// A table of the schema browser.
+struct SchemaTable {
+    name: String,
+    rows: i64,
+    columns: Vec<SchemaColumn>,
+}
+
+/// The extract's tables as the analyst may query them, each column with the dataset
+/// dictionary's entry: the person column first, then the columns the protocol kept.
+async fn schema(
+    db: &crate::db::Db,
+    extract: &crate::extracts::store::Extract,
+) -> Result<Vec<SchemaTable>, crate::db::StoreError> {
+    let protocol: Option<crate::extracts::domain::Protocol> = serde_json::from_str(&extract.protocol).ok();
+    let dataset: Option<i64> = match &protocol {
+        Some(p) => {
+            sqlx::query_scalar("SELECT id FROM datasets WHERE name = $1")
+                .bind(&p.dataset)
+                .fetch_optional(db.pool())
+                .await?
+        }
+        None => None,
+    };
+    let version = match (dataset, &protocol) {
+        (Some(id), Some(p)) => Some(crate::datasets::store::version(db, id, p.version).await?),
+        _ => None,
+    };
+    let mut tables = Vec::new();
+    for (name, _, rows, _, _, person_column) in &extract.tables {
+        let dictionary = version.as_ref().and_then(|v| v.tables.iter().find(|t| &t.name == name));
+        let kept = protocol.as_ref().and_then(|p| p.tables.iter().find(|t| &t.table == name));
+        let mut names: Vec<String> = person_column.iter().cloned().collect();
+        names.extend(
+            kept.map(|k| k.columns.clone())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|c| Some(c) != person_column.as_ref()),
+        );
+        let columns = names
+            .into_iter()
+            .map(|column| {
+                let entry = dictionary.and_then(|d| d.columns.iter().find(|c| c.name == column));
+                let person = Some(&column) == person_column.as_ref();
+                SchemaColumn {
+                    data_type: entry.map(|e| e.data_type.clone()).unwrap_or_default(),
+                    description: entry.map(|e| e.description.clone()).unwrap_or_default(),
+                    class: entry.map(|e| e.class.label()).unwrap_or(""),
+                    identifying: person
+                        || entry.is_some_and(|e| {
+                            matches!(
+                                e.class,
+                                crate::datasets::domain::ColumnClass::Identifier
+                                    | crate::datasets::domain::ColumnClass::QuasiIdentifier
+                            )
+                        }),
+                    person,
+                    name: column,
+                }
+            })
+            .collect();
+        tables.push(SchemaTable { name: name.clone(), rows: *rows, columns });
+    }
+    Ok(tables)
+}
+
 #[derive(Template)]
 #[template(path = "workspace.html")]
 struct WorkspacePage {
     chrome: Chrome,
     project: crate::projects::domain::Project,
     has_extract: bool,
-    tables: Vec<(String, i64)>,
+    tables: Vec<SchemaTable>,
     sql: String,
     result: Option<Shown>,
     error: Option<String>,
@@ -108,7 +184,10 @@ async fn page(
     let id = auth.access.project_id();
     let project = crate::projects::store::project(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let extract = crate::extracts::store::latest(&state.db, id).await?;
-    let tables = extract.as_ref().map(|e| e.tables.iter().map(|t| (t.0.clone(), t.2)).collect()).unwrap_or_default();
+    let tables = match &extract {
+        Some(e) => schema(&state.db, e).await?,
+        None => Vec::new(),
+    };
     let page = WorkspacePage {
         chrome: auth.me.chrome().await?,
         project,
