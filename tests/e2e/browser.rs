@@ -5,7 +5,7 @@
 //! analyst downloads the released table. Every page on the way is checked with axe-core
 //! (WCAG 2 A and AA) and photographed under the target folder (`browser-screenshots/`).
 
-use crate::harness::{Engine, Server, current_code, demo_project};
+use crate::harness::{Engine, Installation, Server, current_code, demo_project};
 use fantoccini::{Client as Browser, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -44,11 +44,13 @@ struct Camera {
 }
 
 impl Camera {
-    fn new() -> Camera {
+    /// A camera writing under `browser-screenshots/<journey>/`.
+    fn new(journey: &str) -> Camera {
         let target = std::env::var("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|_| PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../target"));
-        let folder = target.join("browser-screenshots");
+        let folder = target.join("browser-screenshots").join(journey);
+        let _ = std::fs::remove_dir_all(&folder);
         std::fs::create_dir_all(&folder).unwrap();
         let axe_path = std::env::var("TRE_TEST_AXE")
             .expect("TRE_TEST_AXE is not set: run the tests through scripts/test.sh, which installs axe-core");
@@ -137,7 +139,7 @@ async fn analyst_and_custodians_release_an_output_in_a_browser() {
     let db = server.installation.db().await;
     let project = demo_project(&db).await;
     let profiles = server.installation.data_dir.join("browser-profiles");
-    let mut camera = Camera::new();
+    let mut camera = Camera::new("release");
 
     let analyst = open_browser(&profiles.join("analyst")).await;
     sign_in(&analyst, &server, &mut camera, "analyst").await;
@@ -154,7 +156,16 @@ async fn analyst_and_custodians_release_an_output_in_a_browser() {
     camera.step(&analyst, "workspace-schema").await;
     let sql = "SELECT year_of_birth, COUNT(DISTINCT person_id) AS n FROM person GROUP BY year_of_birth";
     fill(&analyst, "#sql", sql).await;
-    click_away(&analyst, "form.query button[type=submit]").await;
+    // Ctrl+Enter runs it (the page's script), as in a SQL workbench.
+    let enter = format!("{}{}", fantoccini::key::Key::Control, fantoccini::key::Key::Enter);
+    let before = find(&analyst, "html").await;
+    find(&analyst, "#sql").await.send_keys(&enter).await.unwrap();
+    for _ in 0..200 {
+        if before.tag_name().await.is_err() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let summary = find(&analyst, "#gate-summary").await.text().await.unwrap();
     assert!(summary.contains("fail"), "{summary}");
     // Each failing cell is marked in words as well as colour; focused, it says why.
@@ -221,5 +232,45 @@ async fn analyst_and_custodians_release_an_output_in_a_browser() {
     analyst.close().await.unwrap();
     assert_eq!(camera.checked, camera.taken);
     eprintln!("{} pages photographed and checked by axe-core, in {}", camera.taken, camera.folder.display());
+    server.stop().await;
+}
+
+/// With a short idle time (6 s), a signed-in page warns before the session ends, "Stay signed
+/// in" starts the count again, and left alone the page goes to the sign-in page, where the
+/// session has indeed ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_session_warns_then_ends_in_the_browser() {
+    let server =
+        Server::start_with(Installation::new(Engine::Sqlite).await, &[("TRE_SESSION_IDLE_SECONDS", "6")]).await;
+    let profiles = server.installation.data_dir.join("browser-profiles");
+    let mut camera = Camera::new("idle");
+    let browser = open_browser(&profiles.join("custodian1")).await;
+    sign_in(&browser, &server, &mut camera, "custodian1").await;
+    let warning = find(&browser, "#session-warning").await;
+    let mut shown = false;
+    for _ in 0..100 {
+        if warning.is_displayed().await.unwrap() {
+            shown = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(shown, "the warning shows before the session ends");
+    camera.step(&browser, "warning").await;
+    click(&browser, "#session-stay").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!warning.is_displayed().await.unwrap(), "staying hides the warning");
+    let mut ended = false;
+    for _ in 0..200 {
+        if browser.current_url().await.unwrap().path() == "/signin" {
+            ended = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(ended, "left alone, the page goes to the sign-in page");
+    browser.goto(&format!("{}/", server.base)).await.unwrap();
+    assert_eq!(browser.current_url().await.unwrap().path(), "/signin", "the session has ended on the server too");
+    browser.close().await.unwrap();
     server.stop().await;
 }

@@ -77,6 +77,8 @@ pub struct SignedIn {
     pub display_name: String,
     /// The session.
     pub session: Session,
+    /// Seconds without use after which the session ends.
+    pub idle_seconds: u64,
 }
 
 impl SignedIn {
@@ -88,6 +90,7 @@ impl SignedIn {
             is_admin: self.roles.contains(&PlatformRole::Administrator),
             is_custodian: self.roles.contains(&PlatformRole::Custodian),
             is_board: self.roles.contains(&PlatformRole::BoardMember),
+            idle_seconds: self.idle_seconds,
         })
     }
 }
@@ -114,6 +117,7 @@ impl FromRequestParts<AppState> for SignedIn {
             username: person.username,
             display_name: person.display_name,
             session: s.session,
+            idle_seconds: state.config.session_idle.as_secs(),
         })
     }
 }

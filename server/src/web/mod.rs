@@ -42,6 +42,21 @@ pub struct AppState {
 }
 
 const STYLE_CSS: &str = include_str!("../../../templates/static/style.css");
+const SCRIPT_JS: &str = include_str!("../../../templates/static/tre.js");
+
+async fn script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        SCRIPT_JS,
+    )
+        .into_response()
+}
+
+/// `/session/alive`: nothing but a request, which the session layer counts as use (the page's
+/// "Stay signed in").
+async fn alive() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
 
 async fn style() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], STYLE_CSS)
@@ -125,6 +140,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::applications::routes::routes())
         .merge(crate::oidc::routes::routes())
         .route("/static/style.css", get(style))
+        .route("/static/tre.js", get(script))
+        .route("/session/alive", get(alive))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(error::not_found)

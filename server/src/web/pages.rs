@@ -25,6 +25,8 @@ pub struct Chrome {
     pub is_custodian: bool,
     /// Whether to show the ethics board's link.
     pub is_board: bool,
+    /// Seconds without use after which the session ends (for the page's warning).
+    pub idle_seconds: u64,
 }
 
 /// An error page.
