@@ -1,8 +1,11 @@
 //! Law 5 through the real binary: `tre audit verify` passes on an intact chain and names the
-//! first broken entry after entries are changed, deleted or reordered in the database.
+//! first broken entry after entries are changed, deleted or reordered in the database; the
+//! administrators' audit page filters the log and verifies the chain, and a break shows there
+//! too.
 
 use crate::both;
-use crate::harness::{Engine, Server, exec};
+use crate::harness::{Engine, Server, audit_count, exec};
+use reqwest::StatusCode;
 use tre_server::config::Backend;
 use tre_server::db::Db;
 
@@ -27,6 +30,32 @@ async fn verify_tamper_verify(engine: Engine) {
     assert!(entries > 20, "{out}");
 
     let db = installation.db().await;
+
+    // The administrators' page: filtered by who and what, verified from the page.
+    let admin = server.signed_in("admin").await;
+    let page = admin.get("/admin/audit?actor=analyst&action=signin").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let actions = page
+        .html()
+        .select(&scraper::Selector::parse("#audit tbody tr td:nth-child(4)").unwrap())
+        .map(|c| c.text().collect::<String>())
+        .collect::<Vec<_>>();
+    assert!(!actions.is_empty() && actions.iter().all(|a| a.starts_with("signin.")), "{actions:?}");
+    let who = page
+        .html()
+        .select(&scraper::Selector::parse("#audit tbody tr td:nth-child(3)").unwrap())
+        .map(|c| c.text().collect::<String>())
+        .collect::<Vec<_>>();
+    assert!(who.iter().all(|w| w == "analyst"), "{who:?}");
+    let verified = admin.get("/admin/audit?verify=1").await;
+    assert!(verified.body.contains("The chain verifies"), "{}", verified.body);
+    let bad = admin.get("/admin/audit?from=yesterday").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let nobody = admin.get("/admin/audit?actor=mallory").await;
+    assert!(nobody.body.contains("Nobody is called"), "{}", nobody.body);
+    assert_eq!(server.signed_in("custodian1").await.get("/admin/audit").await.status, StatusCode::FORBIDDEN);
+    assert!(audit_count(&db, "access.decision", "denied", Some("not_permitted")).await >= 1);
+
     // The database itself refuses changes while its guards stand.
     assert!(sqlx::query("UPDATE audit_log SET actor = 'system' WHERE seq = 3").execute(db.pool()).await.is_err());
     assert!(sqlx::query("DELETE FROM audit_log WHERE seq = 3").execute(db.pool()).await.is_err());
@@ -39,6 +68,8 @@ async fn verify_tamper_verify(engine: Engine) {
     let (code, out) = installation.audit_verify().await;
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("broken at entry 7"), "{out}");
+    let broken = admin.get("/admin/audit?verify=1").await;
+    assert!(broken.body.contains("The chain does not verify") && broken.body.contains("7"), "{}", broken.body);
     sqlx::query("UPDATE audit_log SET details = $1 WHERE seq = 7").bind(&original).execute(db.pool()).await.unwrap();
     assert_eq!(installation.audit_verify().await.0, 0);
 

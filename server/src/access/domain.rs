@@ -54,6 +54,8 @@ pub enum PlatformAction {
     SuspendProjects,
     /// Declare conflicts and vote on applications (the ethics board).
     ReviewApplications,
+    /// Read the audit log and verify its chain.
+    ViewAudit,
 }
 
 impl PlatformAction {
@@ -65,6 +67,7 @@ impl PlatformAction {
             PlatformAction::ReviewOutputs => ("outputs", "review"),
             PlatformAction::SuspendProjects => ("projects", "suspend"),
             PlatformAction::ReviewApplications => ("applications", "review"),
+            PlatformAction::ViewAudit => ("audit", "view"),
         }
     }
 
@@ -76,6 +79,7 @@ impl PlatformAction {
             PlatformAction::ReviewOutputs => "outputs.review",
             PlatformAction::SuspendProjects => "projects.suspend",
             PlatformAction::ReviewApplications => "applications.review",
+            PlatformAction::ViewAudit => "audit.view",
         }
     }
 }

@@ -115,6 +115,12 @@ impl NeedsPlatform for ReviewApplications {
     const ACTION: PlatformAction = PlatformAction::ReviewApplications;
 }
 
+/// Reading the audit log (administrators).
+pub struct ViewAudit;
+impl NeedsPlatform for ViewAudit {
+    const ACTION: PlatformAction = PlatformAction::ViewAudit;
+}
+
 /// A signed-in person allowed to take platform action `A`; the decision is audited either way.
 pub struct Platform<A: NeedsPlatform> {
     /// The capability.

@@ -2,6 +2,7 @@
 //! change it records (law 6), verifiable end to end.
 
 pub mod domain;
+pub mod routes;
 pub mod store;
 
 pub use domain::{Actor, AuditEvent, Outcome};

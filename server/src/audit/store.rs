@@ -202,3 +202,43 @@ mod tests {
         }
     }
 }
+
+/// What an administrator looks for in the audit log; empty fields match everything.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// The actor as stored: `person:7`, `anonymous`, `system`.
+    pub actor: String,
+    /// The action or its start: `signin` matches `signin.password` and `signin.oidc`.
+    pub action: String,
+    /// The object, exactly: `project:3`, `identity:2000001`.
+    pub object: String,
+    /// From this instant (ms), inclusive.
+    pub from_ms: i64,
+    /// Before this instant (ms).
+    pub until_ms: i64,
+    /// Only entries older than this sequence number (the next page).
+    pub before_seq: i64,
+}
+
+/// An entry as pages show it.
+pub type Shown = (i64, i64, String, String, String, String, String);
+
+/// The newest `limit` entries matching `filter`, newest first.
+pub async fn search(db: &Db, filter: &Filter, limit: i64) -> Result<Vec<Shown>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT seq, at, actor, action, object, outcome, details FROM audit_log \
+         WHERE ($1 = '' OR actor = $1) AND ($2 = '' OR action = $2 OR action LIKE $3) \
+         AND ($4 = '' OR object = $4) AND at >= $5 AND at < $6 AND seq < $7 \
+         ORDER BY seq DESC LIMIT $8",
+    )
+    .bind(&filter.actor)
+    .bind(&filter.action)
+    .bind(format!("{}.%", filter.action.replace(['%', '_'], "")))
+    .bind(&filter.object)
+    .bind(filter.from_ms)
+    .bind(filter.until_ms)
+    .bind(filter.before_seq)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
+}

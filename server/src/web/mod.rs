@@ -139,6 +139,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::outputs::routes::routes())
         .merge(crate::applications::routes::routes())
         .merge(crate::oidc::routes::routes())
+        .merge(crate::audit::routes::routes())
         .route("/static/style.css", get(style))
         .route("/static/tre.js", get(script))
         .route("/session/alive", get(alive))
