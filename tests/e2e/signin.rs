@@ -64,6 +64,26 @@ async fn new_person_enrols(engine: Engine) {
     let enrol = yuki.get("/signin/enrol").await;
     assert!(enrol.body.contains("<svg"), "a QR code is shown");
     let secret = enrol.text("#secret").unwrap();
+
+    // Someone else signing in on the same browser mid-enrolment is not offered Yuki's key.
+    let other = admin
+        .submit(
+            "/admin/people/new",
+            "/admin/people",
+            &[("username", "ken"), ("display_name", "Ken"), ("role_researcher", "on")],
+        )
+        .await;
+    let ken = crate::harness::Account {
+        username: "ken".into(),
+        password: other.text("#temporary-password").unwrap(),
+        totp: String::new(),
+    };
+    assert_eq!(yuki.password_step(&ken).await.location.as_deref(), Some("/signin/enrol"));
+    let kens = yuki.get("/signin/enrol").await.text("#secret").unwrap();
+    assert_ne!(kens, secret, "a half-done enrolment's key does not pass to the next person");
+    let p = yuki.password_step(&account).await;
+    assert_eq!(p.location.as_deref(), Some("/signin/enrol"));
+    let secret = yuki.get("/signin/enrol").await.text("#secret").unwrap();
     let wrong = yuki.submit("/signin/enrol", "/signin/enrol", &[("code", "000000")]).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     // The same key is offered until enrolment completes.

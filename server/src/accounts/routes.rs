@@ -190,7 +190,9 @@ async fn signin(
         }
     };
     store::record_password_ok(&state.db, now, auth.id).await?;
-    // A new session id at every change of privilege (session fixation).
+    // A new session id at every change of privilege (session fixation), and nothing carried
+    // over from whoever used this browser before (a half-done enrolment's secret, a stage).
+    session.clear().await;
     session.cycle_id().await?;
     session.insert(PERSON_KEY, auth.id).await?;
     session.insert("username", username.as_str()).await?;

@@ -161,7 +161,9 @@ async fn finish(
         return deny("account_inactive", "Your account is deactivated.").await;
     };
     let username: String = crate::accounts::store::person(&state.db, person).await?.username;
-    // A new session id at every change of privilege (session fixation).
+    // A new session id at every change of privilege (session fixation), and nothing carried
+    // over from whoever used this browser before (a half-done enrolment's secret, a stage).
+    session.clear().await;
     session.cycle_id().await?;
     session.insert(PERSON_KEY, person).await?;
     session.insert("username", &username).await?;
