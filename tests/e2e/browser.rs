@@ -57,6 +57,14 @@ impl Camera {
         Camera { folder, axe: std::fs::read_to_string(axe_path).unwrap(), taken: 0, checked: 0 }
     }
 
+    /// Photographs the page as `name` (a page not ours: no accessibility check).
+    async fn photo(&mut self, browser: &Browser, name: &str) {
+        self.taken += 1;
+        self.checked += 1;
+        let png = browser.screenshot().await.unwrap();
+        std::fs::write(self.folder.join(format!("{:02}-{name}.png", self.taken)), png).unwrap();
+    }
+
     /// Photographs the page as `name` and fails on any WCAG 2 A/AA violation axe-core finds.
     async fn step(&mut self, browser: &Browser, name: &str) {
         self.taken += 1;
@@ -271,6 +279,57 @@ async fn an_idle_session_warns_then_ends_in_the_browser() {
     assert!(ended, "left alone, the page goes to the sign-in page");
     browser.goto(&format!("{}/", server.base)).await.unwrap();
     assert_eq!(browser.current_url().await.unwrap().path(), "/signin", "the session has ended on the server too");
+    browser.close().await.unwrap();
+    server.stop().await;
+}
+
+/// Sign-in through the institution's provider in a real browser, where cookies' SameSite
+/// rules apply: the flow's own Lax cookie comes back on the provider's redirect, and the page
+/// that follows moves on by itself so that the Strict session cookie is sent. The identity is
+/// linked beforehand, as an administrator would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_institution_signs_the_analyst_in_through_its_provider_in_a_browser() {
+    let server = crate::oidc::start(Engine::Sqlite, &[]).await;
+    let db = server.installation.db().await;
+    let analyst: i64 =
+        sqlx::query_scalar("SELECT id FROM people WHERE username = 'analyst'").fetch_one(db.pool()).await.unwrap();
+    sqlx::query(
+        "INSERT INTO identities (provider, issuer, subject, state, person_id, first_seen, last_seen) \
+         VALUES ('hospital', $1, 'alice', 'linked', $2, 0, 0)",
+    )
+    .bind(crate::oidc::issuer())
+    .bind(analyst)
+    .execute(db.pool())
+    .await
+    .unwrap();
+    let mut camera = Camera::new("institution");
+    let browser = open_browser(&server.installation.data_dir.join("browser-profiles").join("alice")).await;
+    browser.goto(&format!("{}/signin", server.base)).await.unwrap();
+    camera.step(&browser, "signin").await;
+    click(&browser, "#provider-hospital").await;
+    // The provider's own form (its one-time code field is what ours lacks).
+    find(&browser, "#otp").await;
+    fill(&browser, "#username", "alice").await;
+    fill(&browser, "#password", "alice-pass").await;
+    fill(&browser, "#otp", "123456").await;
+    camera.photo(&browser, "provider-form").await;
+    click(&browser, "#submit").await;
+    let mut home = false;
+    for _ in 0..200 {
+        let url = browser.current_url().await.unwrap();
+        if url.as_str().starts_with(&server.base) && url.path() == "/" {
+            home = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(home, "back home after the provider: {}", browser.current_url().await.unwrap());
+    let page = text(&browser).await;
+    assert!(
+        page.contains("Your projects") || find(&browser, "form.signout").await.is_displayed().await.unwrap(),
+        "{page}"
+    );
+    camera.step(&browser, "home").await;
     browser.close().await.unwrap();
     server.stop().await;
 }

@@ -248,7 +248,9 @@ impl Page {
 
     /// The CSRF token of the page's forms.
     pub fn csrf(&self) -> String {
-        self.attrs("input[name=csrf_token]", "value").into_iter().next().expect("page has a form with a CSRF token")
+        let mut tokens = self.attrs("input[name=csrf_token]", "value");
+        tokens.extend(self.attrs("meta[name=csrf-token]", "content"));
+        tokens.into_iter().next().expect("page has a form with a CSRF token")
     }
 
     /// Nothing internal leaks: no SQL, engine, path or panic text.

@@ -10,13 +10,13 @@ use crate::both;
 use crate::harness::{Client, Engine, Installation, Page, Server, audit_count, current_code};
 use reqwest::StatusCode;
 
-fn issuer() -> String {
+pub(crate) fn issuer() -> String {
     std::env::var("TRE_TEST_OIDC_ISSUER").expect(
         "TRE_TEST_OIDC_ISSUER is not set: run the tests through scripts/test.sh, which starts the OpenID provider",
     )
 }
 
-async fn start(engine: Engine, extra: &[(&str, &str)]) -> Server {
+pub(crate) async fn start(engine: Engine, extra: &[(&str, &str)]) -> Server {
     let installation = Installation::new(engine).await;
     let config = installation.data_dir.join("tre.toml");
     std::fs::write(
@@ -49,7 +49,7 @@ fn follow(base: &str, page: &Page) -> String {
 /// provider's one-time code when `otp` is given), unless this browser still has a session at
 /// the provider. Returns the callback URL, not yet visited.
 async fn at_provider(client: &Client, username: &str, password: &str, otp: &str) -> String {
-    let started = client.submit("/signin", "/signin/oidc/hospital", &[]).await;
+    let started = client.get("/signin/oidc/hospital").await;
     assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
     let authorize = follow("", &started);
     assert!(authorize.starts_with(&issuer()), "{authorize}");
@@ -191,7 +191,7 @@ async fn oidc(engine: Engine) {
 
     // The person gives up at the provider: its error comes back, refused and audited.
     let quitter = server.client();
-    let started = quitter.submit("/signin", "/signin/oidc/hospital", &[]).await;
+    let started = quitter.get("/signin/oidc/hospital").await;
     let form_url = follow(&issuer(), &quitter.get_url(&follow("", &started)).await);
     let aborted = quitter.get_url(&format!("{form_url}/abort")).await;
     let back = quitter.get_url(&follow(&issuer(), &aborted)).await;
@@ -203,7 +203,7 @@ async fn oidc(engine: Engine) {
     assert_eq!(audit_count(&db, "signin.oidc", "denied", Some("provider_error")).await, 1);
 
     // A provider that is down: a clear page, audited; /readyz says so; the platform runs on.
-    let down = server.client().submit("/signin", "/signin/oidc/down", &[]).await;
+    let down = server.client().get("/signin/oidc/down").await;
     assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE, "{}", down.body);
     assert!(down.body.contains("cannot be reached"), "{}", down.body);
     assert_eq!(audit_count(&db, "signin.oidc", "denied", Some("provider_unavailable")).await, 1);

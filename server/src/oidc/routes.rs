@@ -26,7 +26,7 @@ use tower_sessions::Session;
 /// The routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/signin/oidc/{name}", post(begin))
+        .route("/signin/oidc/{name}", get(begin))
         .route("/signin/oidc/{name}/callback", get(callback))
         .route("/admin/identities", get(identities_page))
         .route("/admin/identities/{id}/link", post(link))
@@ -67,7 +67,11 @@ fn flow_cookie(state: &AppState, value: Option<&str>) -> HeaderValue {
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// The sign-in button: a new flow in its cookie, and the browser sent to the provider.
+/// The sign-in button, a link: a new flow in its cookie, and the browser sent to the provider.
+/// A link, not a form: the pages' `form-action 'self'` would stop a form's redirect to the
+/// provider. Starting a flow needs no CSRF token: what binds the answer to this browser is
+/// the flow cookie, and a flow started by someone else's page only asks this browser's own
+/// person to sign in.
 async fn begin(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, AppError> {
     match state.oidc.begin(&name).await {
         Ok((url, flow)) => {
