@@ -6,7 +6,7 @@
 //! killed when its handle is dropped, and ends by itself if the server ends.
 
 use crate::channel::Client;
-use crate::sandbox::Protection;
+use crate::sandbox::{self, Protection};
 use crate::{Answer, EngineError, Limits, Table};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -68,6 +68,9 @@ impl RunnerProcess {
             secret: secret.clone(),
         };
         let mut child = Command::new(exe)
+            // Who the runner's parent must be: if it is gone before the runner ties its life
+            // to it, the runner ends at once (sandbox::parent_gone).
+            .env(sandbox::PARENT_ENV, std::process::id().to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

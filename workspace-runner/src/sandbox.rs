@@ -59,6 +59,18 @@ pub fn isolate_network() -> Protection {
     )
 }
 
+/// The environment variable that names the process the runner must be the child of.
+pub const PARENT_ENV: &str = "TRE_RUNNER_PARENT";
+
+/// Whether the process that started the runner (named in [`PARENT_ENV`]) is no longer its
+/// parent: it ended before [`die_with_parent`] took effect, which that signal cannot catch,
+/// so the runner would outlive it. Call after [`die_with_parent`].
+pub fn parent_gone() -> bool {
+    let expected = std::env::var(PARENT_ENV).ok().and_then(|p| p.parse::<i32>().ok());
+    let actual = rustix::process::getppid().map(|p| p.as_raw_nonzero().get());
+    matches!(expected, Some(e) if actual != Some(e))
+}
+
 /// Ends the runner when its server ends.
 pub fn die_with_parent() -> Protection {
     report(

@@ -101,3 +101,31 @@ async fn a_killed_runner_is_a_clear_error_and_a_slow_query_times_out() {
     runner.stop().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A runner that finds its named parent gone (it ended before the runner could tie its life
+/// to it) ends at once instead of living on, orphaned.
+#[test]
+fn a_runner_whose_parent_has_gone_ends_at_once() {
+    use std::io::{BufRead, Write};
+    let dir = work("orphan");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = serde_json::json!({
+        "tables": [], "limits": Limits::default(), "socket": dir.join("runner.sock"),
+        "spill_dir": dir.join("spill"), "secret": "s"
+    });
+    // Pid 1 is never this runner's parent here: the test process is.
+    let mut child = std::process::Command::new(exe())
+        .env(workspace_runner::sandbox::PARENT_ENV, "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{config}").unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    assert!(first.contains("already ended"), "{first}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

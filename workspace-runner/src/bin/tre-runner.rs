@@ -34,6 +34,9 @@ fn main() -> std::process::ExitCode {
     };
     // Before any thread starts: the network namespace, the tie to the server, the limits.
     let mut protections = vec![sandbox::isolate_network(), sandbox::die_with_parent()];
+    if sandbox::parent_gone() {
+        return fail("the process that started this runner has already ended".into(), protections);
+    }
     let address_space = (config.limits.memory_bytes as u64).saturating_mul(3).max(4 << 30);
     protections.extend(sandbox::limit_resources(address_space, config.limits.spill_bytes.max(1 << 20)));
     // Queries work on their own runtime (deep plans recurse: large stacks); calls, deadlines
