@@ -191,13 +191,29 @@ pub struct Engine {
     executor: tokio::runtime::Handle,
 }
 
-/// Aborts a query's task when the caller stops waiting for it (a cancelled call).
-struct AbortOnDrop(Option<tokio::task::JoinHandle<Result<(SchemaRef, Raw), EngineError>>>);
+/// Aborts a query's task when the caller stops waiting for it: a cancelled call, or the
+/// deadline. Work that does not yield cannot be aborted at once (an operator producing batch
+/// after batch without waiting): until it stops, it is counted as a runaway, and the runner
+/// ends itself when a runaway outlives the grace period.
+struct AbortOnDrop {
+    task: Option<tokio::task::JoinHandle<Result<(SchemaRef, Raw), EngineError>>>,
+    runaways: Arc<AtomicUsize>,
+}
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        if let Some(task) = self.0.take() {
-            task.abort();
+        let Some(task) = self.task.take() else { return };
+        task.abort();
+        if task.is_finished() {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let runaways = self.runaways.clone();
+            runaways.fetch_add(1, Ordering::SeqCst);
+            runtime.spawn(async move {
+                let _ = task.await;
+                runaways.fetch_sub(1, Ordering::SeqCst);
+            });
         }
     }
 }
@@ -309,27 +325,23 @@ impl Engine {
         // a runaway until its work has stopped (the runner ends itself if that takes long).
         let engine = self.clone();
         let sql = sql.to_string();
-        let mut guard = AbortOnDrop(Some(self.executor.spawn(async move { engine.run_unbounded(&sql).await })));
-        let Some(task) = guard.0.as_mut() else { return Err(EngineError::Unavailable) };
+        let mut guard = AbortOnDrop {
+            task: Some(self.executor.spawn(async move { engine.run_unbounded(&sql).await })),
+            runaways: self.runaways.clone(),
+        };
+        let Some(task) = guard.task.as_mut() else { return Err(EngineError::Unavailable) };
         match tokio::time::timeout(limit, task).await {
             Ok(Ok(answer)) => answer,
             Ok(Err(_)) => Err(EngineError::Failed("the query stopped unexpectedly".into())),
             Err(_) => {
-                if let Some(task) = guard.0.take() {
-                    task.abort();
-                    let runaways = self.runaways.clone();
-                    runaways.fetch_add(1, Ordering::SeqCst);
-                    tokio::spawn(async move {
-                        let _ = task.await;
-                        runaways.fetch_sub(1, Ordering::SeqCst);
-                    });
-                }
+                // Aborted (and watched as a runaway until its work stops) by the guard.
+                drop(guard);
                 Err(EngineError::TimedOut(limit.as_secs()))
             }
         }
     }
 
-    /// Queries past their deadline whose work has not stopped yet.
+    /// Queries cancelled or past their deadline whose work has not stopped yet.
     pub fn runaways(&self) -> usize {
         self.runaways.load(Ordering::SeqCst)
     }

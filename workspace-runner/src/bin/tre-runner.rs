@@ -73,8 +73,8 @@ fn main() -> std::process::ExitCode {
             eprintln!("tre-runner: protection {} {state}: {}", p.name, p.detail);
         }
         say(&Ready { ready: true, error: None, protections });
-        // A query aborted at its deadline whose work does not stop holds a thread; after a
-        // grace period the runner ends itself, and the server starts a fresh one.
+        // A query aborted (cancelled, or at its deadline) whose work does not stop holds a
+        // thread; after a grace period the runner ends itself, and the server starts a fresh one.
         let watched = engine.clone();
         let grace = config.limits.runaway_grace;
         tokio::spawn(async move {
@@ -84,7 +84,7 @@ fn main() -> std::process::ExitCode {
                 tokio::time::sleep(tick).await;
                 stuck = if watched.runaways() > 0 { stuck + tick } else { std::time::Duration::ZERO };
                 if stuck >= grace {
-                    eprintln!("tre-runner: a query past its deadline did not stop; ending");
+                    eprintln!("tre-runner: a cancelled or timed-out query did not stop; ending");
                     std::process::exit(3);
                 }
             }
