@@ -46,9 +46,9 @@ macro_rules! migrations {
     };
 }
 
-const SQLITE_MIGRATIONS: &[Embedded] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_password_must_change", 3 "0003_datasets", 4 "0004_extracts", 5 "0005_outputs", 6 "0006_register", 7 "0007_applications", 8 "0008_notifications", 9 "0009_archive", 10 "0010_email", 11 "0011_identities");
+const SQLITE_MIGRATIONS: &[Embedded] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_password_must_change", 3 "0003_datasets", 4 "0004_extracts", 5 "0005_outputs", 6 "0006_register", 7 "0007_applications", 8 "0008_notifications", 9 "0009_archive", 10 "0010_email", 11 "0011_identities", 12 "0012_language", 13 "0013_query_history");
 
-const POSTGRES_MIGRATIONS: &[Embedded] = migrations!("postgres": 1 "0001_foundation", 2 "0002_password_must_change", 3 "0003_datasets", 4 "0004_extracts", 5 "0005_outputs", 6 "0006_register", 7 "0007_applications", 8 "0008_notifications", 9 "0009_archive", 10 "0010_email", 11 "0011_identities");
+const POSTGRES_MIGRATIONS: &[Embedded] = migrations!("postgres": 1 "0001_foundation", 2 "0002_password_must_change", 3 "0003_datasets", 4 "0004_extracts", 5 "0005_outputs", 6 "0006_register", 7 "0007_applications", 8 "0008_notifications", 9 "0009_archive", 10 "0010_email", 11 "0011_identities", 12 "0012_language", 13 "0013_query_history");
 
 fn migrator(backend: Backend) -> Migrator {
     let embedded = match backend {

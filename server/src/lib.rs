@@ -17,6 +17,7 @@ pub mod db;
 pub mod demo;
 pub mod extracts;
 pub mod gate;
+pub mod i18n;
 pub mod keys;
 pub mod ledger;
 pub mod notifications;

@@ -9,9 +9,15 @@ use crate::harness::{Engine, Installation, Server, current_code, demo_project};
 use fantoccini::{Client as Browser, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use std::path::PathBuf;
+use tre_server::i18n::{Lang, args, text as message};
 
-/// A fresh browser session with its own empty profile.
+/// A fresh browser session with its own empty profile, asking for English pages.
 async fn open_browser(profile: &std::path::Path) -> Browser {
+    open_browser_in(profile, Lang::En).await
+}
+
+/// A fresh browser session whose `Accept-Language` asks for `lang` first.
+async fn open_browser_in(profile: &std::path::Path, lang: Lang) -> Browser {
     let url = std::env::var("TRE_TEST_WEBDRIVER")
         .expect("TRE_TEST_WEBDRIVER is not set: run the tests through scripts/test.sh, which starts chromedriver");
     let caps = json!({
@@ -22,7 +28,9 @@ async fn open_browser(profile: &std::path::Path) -> Browser {
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--window-size=1024,900", format!("--user-data-dir={}", profile.display()),
+                format!("--lang={}", lang.code()),
             ],
+            "prefs": { "intl.accept_languages": format!("{},en", lang.code()) },
         },
     });
     let Value::Object(caps) = caps else { unreachable!() };
@@ -143,14 +151,35 @@ async fn sign_in(browser: &Browser, server: &Server, camera: &mut Camera, userna
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn analyst_and_custodians_release_an_output_in_a_browser() {
+    release_journey(Lang::En).await;
+}
+
+/// The same journey in Japanese: the analyst's and the second custodian's browsers ask for
+/// Japanese; the first custodian's asks for English, and they switch to Japanese on the page
+/// (kept for their next sign-in).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn analyst_and_custodians_release_an_output_in_a_browser_in_japanese() {
+    release_journey(Lang::Ja).await;
+}
+
+/// Whether the page is in `lang`: its `<html lang>`, and a message of its header.
+async fn assert_in(browser: &Browser, lang: Lang) {
+    let html = find(browser, "html").await.attr("lang").await.unwrap();
+    assert_eq!(html.as_deref(), Some(lang.code()), "the page's language");
+    let nav = find(browser, "header").await.text().await.unwrap();
+    assert!(nav.contains(&message(lang, "nav-home", None)), "{nav}");
+}
+
+async fn release_journey(lang: Lang) {
     let server = Server::start(Engine::Sqlite).await;
     let db = server.installation.db().await;
     let project = demo_project(&db).await;
     let profiles = server.installation.data_dir.join("browser-profiles");
-    let mut camera = Camera::new("release");
+    let mut camera = Camera::new(&format!("release-{}", lang.code()));
 
-    let analyst = open_browser(&profiles.join("analyst")).await;
+    let analyst = open_browser_in(&profiles.join("analyst"), lang).await;
     sign_in(&analyst, &server, &mut camera, "analyst").await;
+    assert_in(&analyst, lang).await;
     camera.step(&analyst, "analyst-home").await;
 
     // The workspace: the extract's tables, a query, its result.
@@ -160,9 +189,19 @@ async fn analyst_and_custodians_release_an_output_in_a_browser() {
     // The schema browser: a table opened shows its columns, the person column marked.
     click(&analyst, "#schema details summary").await;
     let schema = find(&analyst, "#schema").await.text().await.unwrap();
-    assert!(schema.contains("person (the project's pseudonyms)"), "{schema}");
+    assert!(schema.contains(&message(lang, "ws-person-column", None)), "{schema}");
     camera.step(&analyst, "workspace-schema").await;
-    let sql = "SELECT year_of_birth, COUNT(DISTINCT person_id) AS n FROM person GROUP BY year_of_birth";
+    // The SQL box completes the schema's names and highlights what is typed.
+    fill(&analyst, "#sql", "SELECT * FROM drug_exp").await;
+    let offered = find(&analyst, "[role=listbox] [role=option]").await.text().await.unwrap();
+    assert_eq!(offered, "drug_exposure");
+    camera.step(&analyst, "workspace-completion").await;
+    find(&analyst, "#sql").await.send_keys(&fantoccini::key::Key::Tab.to_string()).await.unwrap();
+    let typed = find(&analyst, "#sql").await.prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(typed, "SELECT * FROM drug_exposure", "Tab took the name and kept the focus");
+    let highlighted = analyst.find_all(Locator::Css(".sql-editor pre .sql-kw")).await.unwrap().len();
+    assert!(highlighted >= 2, "SELECT and FROM are highlighted as keywords");
+    let sql = "SELECT year_of_birth, COUNT(DISTINCT person_id) AS n FROM person GROUP BY year_of_birth ORDER BY n";
     fill(&analyst, "#sql", sql).await;
     // Ctrl+Enter runs it (the page's script), as in a SQL workbench.
     let enter = format!("{}{}", fantoccini::key::Key::Control, fantoccini::key::Key::Enter);
@@ -174,8 +213,20 @@ async fn analyst_and_custodians_release_an_output_in_a_browser() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    // A long result shows a page at a time.
+    let rows = analyst.find_all(Locator::Css("#result-rows tbody tr")).await.unwrap().len();
+    let mut shown = 0;
+    for row in analyst.find_all(Locator::Css("#result-rows tbody tr")).await.unwrap() {
+        shown += usize::from(row.is_displayed().await.unwrap());
+    }
+    assert_eq!(shown, rows.min(50), "{rows} rows, {shown} shown");
+    if rows > 50 {
+        let status = find(&analyst, "#page-status").await.text().await.unwrap();
+        assert!(status.contains(&rows.to_string()), "{status}");
+    }
     let summary = find(&analyst, "#gate-summary").await.text().await.unwrap();
-    assert!(summary.contains("fail"), "{summary}");
+    let fail = message(lang, "ws-gate-status", Some(&args(&[("status", &"fail")])));
+    assert!(summary.contains(&fail), "{summary}");
     // Each failing cell is marked in words as well as colour; focused, it says why.
     analyst
         .execute(
@@ -185,7 +236,14 @@ async fn analyst_and_custodians_release_an_output_in_a_browser() {
         .await
         .unwrap();
     let cell = find(&analyst, "td.cell.fail").await.text().await.unwrap();
-    assert!(cell.starts_with("fails") && cell.contains("threshold"), "{cell}");
+    let fails = message(lang, "ws-mark", Some(&args(&[("level", &"fail")])));
+    assert!(cell.starts_with(&fails) && cell.contains("threshold"), "{cell}");
+    // The chart leaves the failing bars out and says so.
+    let chart = find(&analyst, "#charts figcaption").await.text().await.unwrap();
+    let left_out = analyst.find_all(Locator::Css("#charts .left-out")).await.unwrap().len();
+    assert!(left_out > 0, "the failing cells are marked on the chart");
+    let caption = message(lang, "ws-chart-left-out", Some(&args(&[("count", &left_out)])));
+    assert!(chart.contains(&caption), "{chart} / {caption}");
     camera.step(&analyst, "workspace-result").await;
 
     // Saved as an output: the gate's findings, cell by cell, with the reason.
@@ -201,17 +259,29 @@ async fn analyst_and_custodians_release_an_output_in_a_browser() {
     treatment.select_by_value("suppress").await.unwrap();
     click_away(&analyst, "form[action$='/versions'] button[type=submit]").await;
     let status = find(&analyst, "#status").await.text().await.unwrap();
-    assert!(status == "pass" || status == "review", "{status}");
+    let pass = message(lang, "gate-status", Some(&args(&[("status", &"pass")])));
+    let review = message(lang, "gate-status", Some(&args(&[("status", &"review")])));
+    assert!(status == pass || status == review, "{status}");
     click_away(&analyst, "#submit").await;
     let state = find(&analyst, "#state").await.text().await.unwrap();
-    assert!(state.contains("asked") || state.contains("submitted") || state.contains("waiting"), "{state}");
+    assert!(state.contains(&message(lang, "out-state", Some(&args(&[("state", &"submitted")])))), "{state}");
     camera.step(&analyst, "output-asked").await;
     let output_url = analyst.current_url().await.unwrap();
 
     // Two custodians, each in their own browser, approve.
     for name in ["custodian1", "custodian2"] {
-        let custodian = open_browser(&profiles.join(name)).await;
+        // In the Japanese journey the first custodian's browser asks for English, and they
+        // switch on the page.
+        let asks = if name == "custodian1" { Lang::En } else { lang };
+        let custodian = open_browser_in(&profiles.join(name), asks).await;
         sign_in(&custodian, &server, &mut camera, name).await;
+        if asks != lang {
+            assert_in(&custodian, asks).await;
+            find(&custodian, "#language").await.select_by_value(lang.code()).await.unwrap();
+            click_away(&custodian, "#language-switch").await;
+            assert_eq!(custodian.current_url().await.unwrap().path(), "/", "the switch goes back to the page");
+        }
+        assert_in(&custodian, lang).await;
         custodian.goto(&format!("{}/custodian/outputs", server.base)).await.unwrap();
         assert!(text(&custodian).await.contains("Persons by year of birth"));
         camera.step(&custodian, &format!("{name}-queue")).await;
@@ -238,6 +308,20 @@ async fn analyst_and_custodians_release_an_output_in_a_browser() {
     let csv = csv.as_str().unwrap().to_string();
     assert!(csv.starts_with("year_of_birth,n"), "{csv}");
     analyst.close().await.unwrap();
+    if lang != Lang::En {
+        // The first custodian's choice is theirs: recorded for their next sign-in, whatever
+        // their browser asks, and audited.
+        let chosen: Option<String> = sqlx::query_scalar("SELECT language FROM people WHERE username = 'custodian1'")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(chosen.as_deref(), Some(lang.code()));
+        let switched: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'account.language'")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(switched, 1);
+    }
     assert_eq!(camera.checked, camera.taken);
     eprintln!("{} pages photographed and checked by axe-core, in {}", camera.taken, camera.folder.display());
     server.stop().await;

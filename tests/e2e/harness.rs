@@ -299,6 +299,12 @@ impl Client {
     }
 
     /// A GET of an absolute URL (another server, such as an OpenID provider).
+    /// A page asked for in the languages of an `Accept-Language` header.
+    pub async fn get_with_language(&self, path: &str, accept_language: &str) -> Page {
+        let request = self.http.get(format!("{}{path}", self.base)).header("accept-language", accept_language);
+        Self::page(request.send().await.unwrap()).await
+    }
+
     pub async fn get_url(&self, url: &str) -> Page {
         Self::page(self.http.get(url).send().await.unwrap()).await
     }

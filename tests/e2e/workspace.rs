@@ -66,3 +66,126 @@ async fn workspace_queries(engine: Engine) {
     server.stop().await;
 }
 both!(workspace_queries_run_in_the_projects_runner_and_are_audited, workspace_queries);
+
+/// The workspace's own tools through the real binary: a chart of an aggregate result, the
+/// analyst's query history, cancelling a running query from the page (the runner stops it and
+/// serves the next query), the administrators' runner page, and the page's language.
+async fn workspace_tools(engine: Engine) {
+    let server = Server::start(engine).await;
+    let db = server.installation.db().await;
+    let id = demo_project(&db).await;
+    let workspace = format!("/projects/{id}/workspace");
+    let analyst = server.signed_in("analyst").await;
+
+    // A chart: bars by sex, drawn on the server, no value of a refused cell in it.
+    let sql = "SELECT p.sex, COUNT(DISTINCT p.person_id) AS persons FROM person p GROUP BY p.sex";
+    let result = analyst.submit(&workspace, &workspace, &[("sql", sql)]).await;
+    assert_eq!(result.status, StatusCode::OK, "{}", result.body);
+    let svg = result.html().select(&scraper::Selector::parse("#charts svg rect").unwrap()).count();
+    assert!(svg >= 2, "a bar per sex: {}", result.body);
+    assert!(result.text("#charts figcaption").unwrap().contains("persons by sex"));
+
+    // The history: the query, newest first, with a form to run it again.
+    let page = analyst.get(&workspace).await;
+    assert_eq!(page.text("#history tbody tr code").as_deref(), Some(sql));
+    assert!(page.attrs("#history form input[name=sql]", "value").iter().any(|v| v == sql));
+
+    // A query that would run for minutes, cancelled from the page.
+    // (Every one of its millions of rows builds a long string from four persons' values.)
+    let slow = "SELECT COUNT(*) AS n FROM person a, person b, person c, person d WHERE \
+                length(repeat(CAST(a.year_of_birth + b.year_of_birth + c.year_of_birth + d.year_of_birth AS VARCHAR), 1000)) > 0";
+    let running = {
+        let (analyst, workspace) = (analyst.clone(), workspace.clone());
+        tokio::spawn(async move { analyst.submit(&workspace, &workspace, &[("sql", slow)]).await })
+    };
+    let cancel = format!("{workspace}/cancel");
+    let csrf = analyst.get(&workspace).await.csrf();
+    let mut accepted = false;
+    for _ in 0..100 {
+        let answer = analyst.post_raw(&cancel, &[("csrf_token", &csrf)]).await;
+        if answer.status == StatusCode::ACCEPTED {
+            accepted = true;
+            break;
+        }
+        assert_eq!(answer.status, StatusCode::NO_CONTENT, "nothing running yet");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let cancelled = tokio::time::timeout(std::time::Duration::from_secs(30), running)
+        .await
+        .expect("the cancelled query answers at once")
+        .unwrap();
+    assert!(accepted, "the running query was found and cancelled; it answered: {}", cancelled.body);
+    assert!(cancelled.body.contains("The query was cancelled."), "{}", cancelled.body);
+    let recorded: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'workspace.query' AND details LIKE '%\"cancelled\"%'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(recorded, 1, "the cancelled query is audited as such");
+    // The runner dropped the query: its work stops, or, where an operator does not yield to
+    // be aborted, the runner ends itself after its grace period (10 s) and is replaced.
+    let out = std::process::Command::new("pgrep").args(["-P", &server.pid().to_string(), "tre-runner"]).output();
+    let runner = String::from_utf8_lossy(&out.unwrap().stdout).trim().to_string();
+    let cpu = || -> Option<u64> {
+        let stat = std::fs::read_to_string(format!("/proc/{runner}/stat")).ok()?;
+        let fields: Vec<&str> = stat.rsplit_once(") ")?.1.split_whitespace().collect();
+        (fields[0] != "Z").then(|| fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap())
+    };
+    let mut stopped = false;
+    for _ in 0..20 {
+        let Some(before) = cpu() else {
+            stopped = true;
+            break;
+        };
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        match cpu() {
+            Some(after) if after - before > 30 => continue,
+            _ => {
+                stopped = true;
+                break;
+            }
+        }
+    }
+    assert!(stopped, "the cancelled query's work went on for 20 s");
+    // ... and serves the next one.
+    let started = std::time::Instant::now();
+    let next = analyst.submit(&workspace, &workspace, &[("sql", sql)]).await;
+    assert!(next.body.contains("<strong>aggregate</strong>"), "{}", next.body);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "not behind the cancelled query");
+    // With nothing running, a cancel does nothing.
+    assert_eq!(analyst.submit(&workspace, &cancel, &[]).await.status, StatusCode::NO_CONTENT);
+
+    // The administrators' page of the runners; no one else sees it, and each look is audited.
+    let admin = server.signed_in("admin").await;
+    let runners = admin.get("/admin/runners").await;
+    assert_eq!(runners.status, StatusCode::OK, "{}", runners.body);
+    assert!(runners.text("#runners tbody").unwrap().contains("running"), "{}", runners.body);
+    assert_eq!(analyst.get("/admin/runners").await.status, StatusCode::FORBIDDEN);
+    let looked: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'access.decision' AND details LIKE '%runners.view%'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(looked, 2, "the administrator's look and the analyst's refusal");
+
+    // The language: the browser's Accept-Language, then the person's own choice, kept.
+    let ja = analyst.get_with_language(&workspace, "ja-JP,ja;q=0.9,en;q=0.5").await;
+    assert!(ja.body.contains("<html lang=\"ja\">"), "{}", ja.body);
+    assert!(ja.body.contains("ワークスペース"), "{}", ja.body);
+    let switched = analyst.submit(&workspace, "/language", &[("language", "ja")]).await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER);
+    let chosen = analyst.get(&workspace).await;
+    assert!(chosen.body.contains("<html lang=\"ja\">"), "chosen, whatever the browser asks");
+    let unknown = analyst.submit(&workspace, "/language", &[("language", "xx")]).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    let kept: Option<String> = sqlx::query_scalar("SELECT language FROM people WHERE username = 'analyst'")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("ja"));
+    assert_eq!(audit_count(&db, "account.language", "success", None).await, 1);
+    server.stop().await;
+}
+both!(the_workspace_draws_charts_keeps_history_and_cancels_queries, workspace_tools);

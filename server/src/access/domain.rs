@@ -56,6 +56,8 @@ pub enum PlatformAction {
     ReviewApplications,
     /// Read the audit log and verify its chain.
     ViewAudit,
+    /// See the workspace runners' health.
+    ViewRunners,
 }
 
 impl PlatformAction {
@@ -68,6 +70,7 @@ impl PlatformAction {
             PlatformAction::SuspendProjects => ("projects", "suspend"),
             PlatformAction::ReviewApplications => ("applications", "review"),
             PlatformAction::ViewAudit => ("audit", "view"),
+            PlatformAction::ViewRunners => ("runners", "view"),
         }
     }
 
@@ -80,6 +83,7 @@ impl PlatformAction {
             PlatformAction::SuspendProjects => "projects.suspend",
             PlatformAction::ReviewApplications => "applications.review",
             PlatformAction::ViewAudit => "audit.view",
+            PlatformAction::ViewRunners => "runners.view",
         }
     }
 }

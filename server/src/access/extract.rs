@@ -121,6 +121,12 @@ impl NeedsPlatform for ViewAudit {
     const ACTION: PlatformAction = PlatformAction::ViewAudit;
 }
 
+/// Seeing the workspace runners' health (administrators).
+pub struct ViewRunners;
+impl NeedsPlatform for ViewRunners {
+    const ACTION: PlatformAction = PlatformAction::ViewRunners;
+}
+
 /// A signed-in person allowed to take platform action `A`; the decision is audited either way.
 pub struct Platform<A: NeedsPlatform> {
     /// The capability.

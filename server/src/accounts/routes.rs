@@ -9,7 +9,7 @@ use super::session::PERSON_KEY;
 use super::store::{self, Creator, NewPerson, Reset};
 use crate::access::extract::{ManagePeople, Platform};
 use crate::accreditation::domain::{
-    self as accreditation, Declaration, Training, format_date, parse_course, parse_date,
+    self as accreditation, Declaration, Lapse, Training, format_date, parse_course, parse_date,
 };
 use crate::accreditation::store::{self as accreditation_store, Recorder};
 use crate::clock::to_millis;
@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/signin/password", get(new_password_page).post(new_password))
         .route("/account/password", get(change_password_page).post(change_password))
         .route("/signout", post(signout))
+        .route("/language", post(switch_language))
         .route("/admin/people", get(people_page).post(create_person))
         .route("/admin/people/new", get(new_person_page))
         .route("/admin/people/{id}", get(person_page))
@@ -73,6 +74,17 @@ fn minutes(ms: i64) -> i64 {
     (ms + 59_999) / 60_000
 }
 
+/// Message `id` of the catalogue in the request's language, for texts a handler writes itself
+/// (form errors, the reasons on error pages).
+fn say(id: &str) -> String {
+    Chrome::default().t(id)
+}
+
+/// The error page of a locked account (after too many failures).
+fn locked_for_a_while() -> AppError {
+    AppError::TooManyAttempts(say("accounts-locked"))
+}
+
 // ----- Sign-in: password -----
 
 #[derive(Template)]
@@ -103,12 +115,10 @@ struct SigninForm {
     password: String,
 }
 
-const WRONG_CREDENTIALS: &str = "The username or password is wrong.";
-
 async fn signin_again(state: &AppState, session: &Session, username: String) -> Result<Response, AppError> {
     let page = SigninPage {
         chrome: anonymous_chrome(session).await?,
-        error: Some(WRONG_CREDENTIALS.into()),
+        error: Some(say("accounts-wrong-credentials")),
         username,
         local: true,
         providers: state.oidc.offered(),
@@ -130,7 +140,7 @@ async fn signin(
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
     if !state.config.local_signin {
-        return Err(AppError::Forbidden("Sign in through your institution: local accounts are off here.".into()));
+        return Err(AppError::Forbidden(say("accounts-local-off")));
     }
     let Ok(username) = Username::parse(&form.username) else {
         store::record_malformed_username(&state.db, now).await?;
@@ -140,9 +150,10 @@ async fn signin(
     let person = auth.as_ref().map(|a| a.id);
     if let Some(left) = store::throttle(&state.db, &username).await?.locked_for(to_millis(now)) {
         store::record_locked_attempt(&state.db, now, &username, person).await?;
-        return Err(AppError::TooManyAttempts(format!(
-            "Too many failed attempts. Sign-in for this account is locked for {} more minute(s).",
-            minutes(left)
+        return Err(AppError::TooManyAttempts(Chrome::default().t1(
+            "accounts-locked-more-minutes",
+            "minutes",
+            minutes(left),
         )));
     }
     let password_ok = match auth.as_ref().and_then(|a| a.password_hash.as_deref()) {
@@ -181,9 +192,10 @@ async fn signin(
             )
             .await?;
             if locked {
-                return Err(AppError::TooManyAttempts(format!(
-                    "Too many failed attempts. Sign-in for this account is locked for {} minute(s).",
-                    minutes(i64::try_from(state.config.signin_lockout.as_millis()).unwrap_or(0))
+                return Err(AppError::TooManyAttempts(Chrome::default().t1(
+                    "accounts-locked-minutes",
+                    "minutes",
+                    minutes(i64::try_from(state.config.signin_lockout.as_millis()).unwrap_or(0)),
                 )));
             }
             return signin_again(&state, &session, username.as_str().into()).await;
@@ -192,7 +204,7 @@ async fn signin(
     store::record_password_ok(&state.db, now, auth.id).await?;
     // A new session id at every change of privilege (session fixation), and nothing carried
     // over from whoever used this browser before (a half-done enrolment's secret, a stage).
-    session.clear().await;
+    crate::i18n::clear_keeping_language(&session).await?;
     session.cycle_id().await?;
     session.insert(PERSON_KEY, auth.id).await?;
     session.insert("username", username.as_str()).await?;
@@ -238,6 +250,12 @@ impl FromRequestParts<AppState> for PendingAt {
 /// Marks the session as fully signed in, with a fresh id and a fresh CSRF token.
 pub(crate) async fn finish_signin(state: &AppState, session: &Session) -> Result<(), AppError> {
     session.cycle_id().await?;
+    // The person's own choice of language, made earlier, wins over the browser's.
+    if let Some(person) = session.get::<i64>(PERSON_KEY).await?
+        && let Some(lang) = store::language(&state.db, person).await?
+    {
+        session.insert(crate::i18n::LANG_KEY, lang.code()).await?;
+    }
     session.insert(STAGE_KEY, Stage::SignedIn.as_str()).await?;
     session.insert(SIGNED_IN_AT_KEY, to_millis(state.clock.now())).await?;
     session.insert(CSRF_KEY, hex::encode(rand::random::<[u8; 32]>())).await?;
@@ -272,9 +290,7 @@ async fn code_refused(state: &AppState, p: &Pending, why: CodeRejection) -> Resu
     .await?;
     if locked {
         p.session.flush().await?;
-        return Ok(Some(AppError::TooManyAttempts(
-            "Too many failed attempts. Sign-in for this account is locked for a while.".into(),
-        )));
+        return Ok(Some(locked_for_a_while()));
     }
     Ok(None)
 }
@@ -284,9 +300,7 @@ async fn refuse_if_locked(state: &AppState, p: &Pending) -> Result<(), AppError>
     if store::throttle(&state.db, &p.username).await?.locked_for(to_millis(now)).is_some() {
         store::record_locked_attempt(&state.db, now, &p.username, Some(p.person_id)).await?;
         p.session.flush().await?;
-        return Err(AppError::TooManyAttempts(
-            "Too many failed attempts. Sign-in for this account is locked for a while.".into(),
-        ));
+        return Err(locked_for_a_while());
     }
     Ok(())
 }
@@ -331,11 +345,12 @@ async fn code(
             if let Some(locked) = code_refused(&state, &p, why).await? {
                 return Err(locked);
             }
+            let chrome = anonymous_chrome(&p.session).await?;
             let message = match why {
-                CodeRejection::Replayed => "That code was already used. Wait for the next code and try again.",
-                _ => "That code is not right. Enter the 6-digit code your authenticator shows now.",
+                CodeRejection::Replayed => chrome.t("code-replayed"),
+                _ => chrome.t("code-wrong"),
             };
-            let page = CodePage { chrome: anonymous_chrome(&p.session).await?, error: Some(message.into()) };
+            let page = CodePage { chrome, error: Some(message) };
             let mut response = html(page)?;
             *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
             Ok(response)
@@ -398,7 +413,7 @@ async fn enrol(
         .get::<String>(ENROL_SECRET_KEY)
         .await?
         .and_then(|s| TotpSecret::from_base32(&s))
-        .ok_or_else(|| AppError::BadRequest("Enrolment expired. Sign in again.".into()))?;
+        .ok_or_else(|| AppError::BadRequest(say("enrol-expired")))?;
     match secret.check(&form.code, unix_seconds(&state), 0) {
         Ok(step) => {
             store::complete_enrolment(
@@ -418,11 +433,7 @@ async fn enrol(
             if let Some(locked) = code_refused(&state, &p, why).await? {
                 return Err(locked);
             }
-            let page = enrol_page_for(
-                &p,
-                Some("That code is not right. Enter the 6-digit code your authenticator shows now.".into()),
-            )
-            .await?;
+            let page = enrol_page_for(&p, Some(say("code-wrong"))).await?;
             let mut response = html(page)?;
             *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
             Ok(response)
@@ -452,10 +463,10 @@ struct PasswordForm {
 fn new_password_hash(form: &PasswordForm, current_hash: Option<&str>) -> Result<String, String> {
     let new = NewPassword::parse(&form.new_password)?;
     if form.new_password != form.confirm_password {
-        return Err("the two new passwords differ".into());
+        return Err(say("password-differ"));
     }
     if current_hash.is_some_and(|h| verify_password(h, &form.new_password)) {
-        return Err("choose a password different from the current one".into());
+        return Err(say("password-same"));
     }
     new.hash()
 }
@@ -521,17 +532,11 @@ async fn change_password(
         .await?;
         if locked {
             me.session.flush().await?;
-            return Err(AppError::TooManyAttempts(
-                "Too many failed attempts. Sign-in for this account is locked for a while.".into(),
-            ));
+            return Err(locked_for_a_while());
         }
-        return password_form(
-            me.chrome().await?,
-            Some("the current password is wrong".into()),
-            "/account/password",
-            true,
-        )
-        .await;
+        let chrome = me.chrome().await?;
+        let error = chrome.t("password-current-wrong");
+        return password_form(chrome, Some(error), "/account/password", true).await;
     }
     match new_password_hash(&form, auth.password_hash.as_deref()) {
         Ok(hash) => {
@@ -561,12 +566,69 @@ async fn signout(State(state): State<AppState>, session: Session) -> Result<Resp
     Ok(Redirect::to("/signin").into_response())
 }
 
+/// The language switch in every page's header.
+#[derive(Deserialize)]
+struct LanguageForm {
+    language: String,
+}
+
+/// Changes the pages' language: for this session, and for a signed-in person also from their
+/// next sign-in on (recorded and audited). Goes back to the page the switch was on.
+async fn switch_language(
+    State(state): State<AppState>,
+    session: Session,
+    headers: axum::http::HeaderMap,
+    ValidForm(form): ValidForm<LanguageForm>,
+) -> Result<Response, AppError> {
+    let Some(lang) = crate::i18n::Lang::parse(&form.language) else {
+        return Err(AppError::BadRequest(format!("There is no language {:?} here.", form.language)));
+    };
+    let signed_in = session.get::<String>(STAGE_KEY).await?.as_deref() == Some(Stage::SignedIn.as_str());
+    if signed_in && let Some(person) = session.get::<i64>(PERSON_KEY).await? {
+        store::set_language(&state.db, state.clock.now(), person, Some(lang)).await?;
+    }
+    session.insert(crate::i18n::LANG_KEY, lang.code()).await?;
+    Ok(Redirect::to(&page_sent_from(&headers)).into_response())
+}
+
+/// The local path (and query) of the page a form was sent from, or `/`: never another site.
+fn page_sent_from(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(axum::http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .map(|u| match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        })
+        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\"))
+        .unwrap_or_else(|| "/".to_string())
+}
+
 // ----- Home -----
+
+/// Why a person's accreditation is not valid, as pages show it: the reason's code (a variant
+/// of the catalogue's `accounts-lapse`) and the day training expired, when that is the reason.
+struct Lapsed {
+    why: &'static str,
+    on: String,
+}
+
+/// Accreditation on `today` as pages show it: the last day it is valid, or why it is not.
+fn standing(training: &[Training], declarations: &[Declaration], today: time::Date) -> Result<String, Lapsed> {
+    accreditation::status(training, declarations, today).map(|v| format_date(v.until)).map_err(|lapse| match lapse {
+        Lapse::NoTraining => Lapsed { why: "no_training", on: String::new() },
+        Lapse::TrainingExpired { on } => Lapsed { why: "expired", on: format_date(on) },
+        Lapse::TrainingNotYetCompleted => Lapsed { why: "not_yet_completed", on: String::new() },
+        Lapse::NoDeclaration => Lapsed { why: "no_declaration", on: String::new() },
+    })
+}
 
 /// A project row on the home page.
 struct ProjectRow {
     project: Project,
-    roles: String,
+    /// The person's project roles active today (stored names); none when their membership ended.
+    roles: Vec<&'static str>,
     usable: bool,
 }
 
@@ -575,8 +637,9 @@ struct ProjectRow {
 struct HomePage {
     chrome: Chrome,
     name: String,
+    /// Platform roles (stored names).
     roles: Vec<&'static str>,
-    accreditation: Result<String, String>,
+    accreditation: Result<String, Lapsed>,
     training: Vec<Training>,
     declarations: Vec<Declaration>,
     my_projects: Vec<ProjectRow>,
@@ -589,19 +652,17 @@ struct HomePage {
 async fn home(State(state): State<AppState>, me: SignedIn) -> Result<Response, AppError> {
     let today = state.clock.now().date();
     let (training, declarations) = accreditation_store::of_person(&state.db, me.person_id).await?;
-    let accreditation = accreditation::status(&training, &declarations, today)
-        .map(|v| format!("valid until {}", format_date(v.until)))
-        .map_err(|lapse| lapse.to_string());
+    let accreditation = standing(&training, &declarations, today);
     let my_projects = crate::projects::store::of_person(&state.db, me.person_id)
         .await?
         .into_iter()
         .map(|(project, memberships): (Project, Vec<Membership>)| {
             let active: Vec<&Membership> = memberships.iter().filter(|m| m.active_on(today)).collect();
-            let roles = active.iter().map(|m| m.role.label()).collect::<Vec<_>>().join(", ");
+            let roles = active.iter().map(|m| m.role.as_str()).collect();
             let usable = !active.is_empty()
                 && project.status == crate::projects::domain::Status::Approved
                 && project.in_date(today);
-            ProjectRow { project, roles: if roles.is_empty() { "membership ended".into() } else { roles }, usable }
+            ProjectRow { project, roles, usable }
         })
         .collect();
     let oversees = me
@@ -612,7 +673,7 @@ async fn home(State(state): State<AppState>, me: SignedIn) -> Result<Response, A
     html(HomePage {
         chrome: me.chrome().await?,
         name: me.display_name.clone(),
-        roles: me.roles.iter().map(|r| r.label()).collect(),
+        roles: me.roles.iter().map(|r| r.as_str()).collect(),
         accreditation,
         training,
         declarations,
@@ -635,8 +696,7 @@ type Admin = Platform<ManagePeople>;
 
 struct PersonRow {
     person: store::Person,
-    roles: String,
-    accreditation: Result<String, String>,
+    accreditation: Result<String, Lapsed>,
 }
 
 #[derive(Template)]
@@ -651,11 +711,8 @@ async fn people_page(State(state): State<AppState>, admin: Admin) -> Result<Resp
     let mut rows = Vec::new();
     for person in store::people(&state.db).await? {
         let (training, declarations) = accreditation_store::of_person(&state.db, person.id).await?;
-        let accreditation = accreditation::status(&training, &declarations, today)
-            .map(|v| format!("valid until {}", format_date(v.until)))
-            .map_err(|l| l.to_string());
-        let roles = person.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
-        rows.push(PersonRow { person, roles, accreditation });
+        let accreditation = standing(&training, &declarations, today);
+        rows.push(PersonRow { person, accreditation });
     }
     html(PeoplePage { chrome: admin.me.chrome().await?, people: rows })
 }
@@ -664,11 +721,12 @@ async fn people_page(State(state): State<AppState>, admin: Admin) -> Result<Resp
 #[template(path = "admin_new_person.html")]
 struct NewPersonPage {
     chrome: Chrome,
-    roles: Vec<(&'static str, &'static str)>,
+    /// Every platform role (stored names), for the checkboxes.
+    roles: Vec<&'static str>,
 }
 
-fn role_choices() -> Vec<(&'static str, &'static str)> {
-    PlatformRole::ALL.iter().map(|r| (r.as_str(), r.label())).collect()
+fn role_choices() -> Vec<&'static str> {
+    PlatformRole::ALL.iter().map(|r| r.as_str()).collect()
 }
 
 async fn new_person_page(admin: Admin) -> Result<Response, AppError> {
@@ -715,6 +773,7 @@ struct SecretPage {
     chrome: Chrome,
     person_id: i64,
     username: String,
+    /// The heading's message id.
     what: &'static str,
     password: String,
 }
@@ -747,7 +806,7 @@ async fn create_person(
         chrome: admin.me.chrome().await?,
         person_id: id,
         username: username.as_str().into(),
-        what: "Account created",
+        what: "admin-secret-created",
         password: password.reveal().into(),
     })
 }
@@ -758,8 +817,9 @@ struct PersonPage {
     chrome: Chrome,
     email: String,
     person: store::Person,
-    roles: Vec<(&'static str, &'static str, bool)>,
-    accreditation: Result<String, String>,
+    /// Every platform role (stored name) and whether the person holds it.
+    roles: Vec<(&'static str, bool)>,
+    accreditation: Result<String, Lapsed>,
     training: Vec<Training>,
     declarations: Vec<Declaration>,
     today: String,
@@ -774,10 +834,8 @@ async fn person_page(
     let person = store::person(&state.db, id).await?;
     let today = state.clock.now().date();
     let (training, declarations) = accreditation_store::of_person(&state.db, id).await?;
-    let accreditation = accreditation::status(&training, &declarations, today)
-        .map(|v| format!("valid until {}", format_date(v.until)))
-        .map_err(|l| l.to_string());
-    let roles = PlatformRole::ALL.iter().map(|r| (r.as_str(), r.label(), person.roles.contains(r))).collect();
+    let accreditation = standing(&training, &declarations, today);
+    let roles = PlatformRole::ALL.iter().map(|r| (r.as_str(), person.roles.contains(r))).collect();
     html(PersonPage {
         chrome: admin.me.chrome().await?,
         email: store::email_of(&state.db, id).await?.unwrap_or_default(),
@@ -868,7 +926,7 @@ async fn add_declaration(
     let id = parse_id(&id)?;
     let signed_on = parse_date(&form.signed_on).map_err(AppError::Invalid)?;
     if signed_on > state.clock.now().date() {
-        return Err(AppError::Invalid("a declaration cannot be signed in the future".into()));
+        return Err(AppError::Invalid(say("admin-person-declaration-future")));
     }
     accreditation_store::record_declaration(
         &state.db,
@@ -896,7 +954,7 @@ async fn reset_password(
         chrome: admin.me.chrome().await?,
         person_id: id,
         username: person.username,
-        what: "Password reset",
+        what: "admin-secret-reset",
         password: password.reveal().into(),
     })
 }

@@ -231,6 +231,43 @@ pub async fn complete_enrolment(
     Ok(())
 }
 
+/// The language a person chose for the pages, if any.
+pub async fn language(db: &Db, person: i64) -> Result<Option<crate::i18n::Lang>, StoreError> {
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT language FROM people WHERE id = $1").bind(person).fetch_optional(db.pool()).await?;
+    let (tag,) = row.ok_or(StoreError::NotFound)?;
+    Ok(tag.as_deref().and_then(crate::i18n::Lang::parse))
+}
+
+/// Records the language a person chose (`None`: follow the browser).
+pub async fn set_language(
+    db: &Db,
+    now: OffsetDateTime,
+    person: i64,
+    lang: Option<crate::i18n::Lang>,
+) -> Result<(), StoreError> {
+    let mut tx = db.begin_write().await?;
+    let tag = lang.map(crate::i18n::Lang::code);
+    let changed = sqlx::query("UPDATE people SET language = $1 WHERE id = $2")
+        .bind(tag)
+        .bind(person)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    append(
+        &mut tx,
+        now,
+        &AuditEvent::new(Actor::Person(person), "account.language", format!("person:{person}"), Outcome::Success)
+            .with_details(json!({ "language": tag })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Records a sign-out.
 pub async fn record_signout(db: &Db, now: OffsetDateTime, person: i64) -> Result<(), StoreError> {
     let mut tx = db.begin_write().await?;

@@ -234,7 +234,8 @@ struct ReviewPage {
     mine: Option<bool>,
     votes: Vec<store::Cast>,
     decisions: Vec<(i64, String, Vec<String>)>,
-    choices: Vec<(String, String)>,
+    /// The votes a member may cast (stored forms; the template names them).
+    choices: Vec<&'static str>,
     error: Option<String>,
 }
 
@@ -251,7 +252,7 @@ async fn review_view(
     let mine = declarations.iter().find(|d| d.0 == me).map(|d| d.2);
     let votes = store::votes(&state.db, id, application.version).await?;
     let decisions = store::decisions(&state.db, id).await?;
-    let choices = Vote::all().iter().map(|v| (v.as_str().to_string(), v.label().to_string())).collect();
+    let choices = Vote::all().iter().map(|v| v.as_str()).collect();
     let page = ReviewPage {
         chrome: board.me.chrome().await?,
         application,
@@ -290,7 +291,10 @@ async fn declare(
     let conflicted = match form.conflicted.as_str() {
         "yes" => true,
         "no" => false,
-        _ => return review_view(&state, &board, id, Some("Say whether you have a conflict of interest.".into())).await,
+        _ => {
+            let problem = board.me.chrome().await?.t("board-error-declare");
+            return review_view(&state, &board, id, Some(problem)).await;
+        }
     };
     match store::declare(&state.db, state.clock.now(), board.access.person_id(), id, conflicted, &form.note).await {
         Ok(()) => Ok(Redirect::to(&format!("/board/applications/{id}")).into_response()),
@@ -314,7 +318,8 @@ async fn vote(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let Some(vote) = Vote::parse(&form.vote) else {
-        return review_view(&state, &board, id, Some("Choose a vote.".into())).await;
+        let problem = board.me.chrome().await?.t("board-error-vote");
+        return review_view(&state, &board, id, Some(problem)).await;
     };
     let policy = Policy { quorum: state.config.board_quorum as usize };
     let now = state.clock.now();

@@ -76,6 +76,7 @@ async fn audit_page(
     admin: Platform<ViewAudit>,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
+    let chrome = admin.me.chrome().await?;
     let text = |v: &Option<String>| v.as_deref().unwrap_or("").trim().to_string();
     let (actor, action, object, from, until) =
         (text(&q.actor), text(&q.action), text(&q.object), text(&q.from), text(&q.until));
@@ -90,7 +91,7 @@ async fn audit_page(
         name => match people.iter().find(|p| p.username == name) {
             Some(p) => format!("person:{}", p.id),
             None => {
-                error = Some(format!("Nobody is called {name:?}."));
+                error = Some(chrome.t1("admin-nobody-called", "name", name));
                 String::new()
             }
         },
@@ -143,23 +144,12 @@ async fn audit_page(
         .collect();
     let verified = match q.verify.as_deref() {
         Some("1") => Some(match store::verify(&state.db).await {
-            Ok(v) => (true, format!("The chain verifies: {} entries, the newest hash {}.", v.entries, v.head)),
-            Err(e) => (false, format!("The chain does not verify: {e}")),
+            Ok(v) => (true, chrome.t2("admin-audit-verified", "entries", chrome.num(v.entries), "hash", &v.head)),
+            Err(e) => (false, chrome.t1("admin-audit-broken", "reason", e.to_string())),
         }),
         _ => None,
     };
     let problem = error.is_some();
-    let page = AuditPage {
-        chrome: admin.me.chrome().await?,
-        actor,
-        action,
-        object,
-        from,
-        until,
-        rows,
-        older,
-        error,
-        verified,
-    };
+    let page = AuditPage { chrome, actor, action, object, from, until, rows, older, error, verified };
     shown(&page, problem)
 }

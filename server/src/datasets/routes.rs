@@ -58,6 +58,18 @@ async fn latest(State(state): State<AppState>, _me: SignedIn, Path(id): Path<Str
     Ok(Redirect::to(&format!("/datasets/{id}/versions/{latest}")).into_response())
 }
 
+/// A count as the catalogue shows it, rounded (see [`rounded_count`]), in the page's language:
+/// "fewer than 10" or "about 1,200".
+fn count_text(chrome: &Chrome, n: i64) -> String {
+    if n < 10 {
+        return chrome.t("ds-count-fewer-than-10");
+    }
+    let rounded = rounded_count(n);
+    // `rounded_count` words it in English; only its number is kept.
+    let number = rounded.strip_prefix("about ").unwrap_or(&rounded);
+    chrome.t1("ds-count-about", "count", number)
+}
+
 /// A table as shown: counts rounded.
 struct TableView {
     table: store::Table,
@@ -74,7 +86,8 @@ struct VersionPage {
     versions: Vec<i64>,
     tables: Vec<TableView>,
     can_edit: bool,
-    classes: Vec<(&'static str, &'static str)>,
+    /// The column classes' stored forms (the template words them).
+    classes: Vec<&'static str>,
     /// Columns that could identify persons (whole numbers or text), for the custodian's choice.
     person_candidates: Vec<String>,
 }
@@ -89,17 +102,18 @@ async fn version_page(
     let dataset = store::dataset(&state.db, id).await?;
     let version = store::version(&state.db, id, number).await?;
     let versions = store::versions(&state.db, id).await?.into_iter().map(|(v, _)| v).collect();
+    let chrome = me.chrome().await?;
     let tables = version
         .tables
         .iter()
         .map(|t| TableView {
             table: t.clone(),
-            rows: rounded_count(t.rows),
-            persons: t.persons.map(rounded_count).unwrap_or_else(|| "no persons".into()),
+            rows: count_text(&chrome, t.rows),
+            persons: t.persons.map(|n| count_text(&chrome, n)).unwrap_or_else(|| chrome.t("ds-no-persons")),
         })
         .collect();
     let can_edit = me.roles.contains(&PlatformRole::Custodian);
-    let classes = ColumnClass::ALL.iter().map(|c| (c.as_str(), c.label())).collect();
+    let classes = ColumnClass::ALL.iter().map(|c| c.as_str()).collect();
     let mut person_candidates: Vec<String> = version
         .tables
         .iter()
@@ -109,16 +123,7 @@ async fn version_page(
         .collect();
     person_candidates.sort();
     person_candidates.dedup();
-    let page = VersionPage {
-        chrome: me.chrome().await?,
-        dataset,
-        version,
-        versions,
-        tables,
-        can_edit,
-        classes,
-        person_candidates,
-    };
+    let page = VersionPage { chrome, dataset, version, versions, tables, can_edit, classes, person_candidates };
     Ok(Html(page.render()?).into_response())
 }
 
@@ -145,7 +150,9 @@ async fn edit_column(
         return Err(AppError::NotFound);
     }
     let description = parse_description(&form.description).map_err(AppError::Invalid)?;
-    let class = ColumnClass::parse(&form.class).ok_or_else(|| AppError::Invalid("unknown column class".into()))?;
+    let Some(class) = ColumnClass::parse(&form.class) else {
+        return Err(AppError::Invalid(custodian.me.chrome().await?.t("ds-unknown-class")));
+    };
     store::edit_column(&state.db, state.clock.now(), &custodian.access, table, position, &description, class).await?;
     Ok(Redirect::to(&format!("/datasets/{id}/versions/{number}#table-{table}")).into_response())
 }
@@ -171,10 +178,15 @@ async fn set_person_column(
     let mut counts = Vec::new();
     for (number, _) in store::versions(&state.db, id).await? {
         let version = store::version(&state.db, id, number).await?;
-        let counted = super::ingest::count_persons(&state.objects, &version, column).await.map_err(|e| match e {
-            super::ingest::IngestError::Input(m) => AppError::Invalid(format!("version {number}: {m}")),
-            other => AppError::Invalid(other.to_string()),
-        })?;
+        let counted = match super::ingest::count_persons(&state.objects, &version, column).await {
+            Ok(counted) => counted,
+            Err(super::ingest::IngestError::Input(m)) => {
+                let chrome = custodian.me.chrome().await?;
+                let message = chrome.t2("ds-person-column-version-problem", "version", number, "problem", m.as_str());
+                return Err(AppError::Invalid(message));
+            }
+            Err(other) => return Err(AppError::Invalid(other.to_string())),
+        };
         counts.extend(counted);
     }
     store::set_person_column(&state.db, state.clock.now(), &custodian.access, id, column, &counts).await?;
@@ -200,8 +212,9 @@ async fn upload(
     custodian: Custodian,
     mut multipart: axum::extract::Multipart,
 ) -> Result<Response, AppError> {
+    let chrome = custodian.me.chrome().await?;
     let folder = state.config.data_dir.join("uploads").join(hex::encode(rand::random::<[u8; 12]>()));
-    let result = receive(&mut multipart, &folder).await;
+    let result = receive(&chrome, &mut multipart, &folder).await;
     let outcome = match result {
         Ok(fields) => {
             let request = super::domain::DatasetName::parse(fields.get("name").map(String::as_str).unwrap_or_default())
@@ -222,7 +235,9 @@ async fn upload(
                 )
                 .await
                 .map(|(version, tables)| {
-                    format!("{} version {version}: {} tables", request.dataset.as_str(), tables.len())
+                    let dataset = request.dataset.as_str();
+                    let version = chrome.t2("ds-upload-dataset-version", "dataset", dataset, "version", version);
+                    chrome.t2("ds-upload-done", "version", version, "tables", tables.len())
                 })
                 .map_err(|e| e.to_string()),
                 Err(e) => Err(e),
@@ -231,7 +246,6 @@ async fn upload(
         Err(e) => Err(e),
     };
     let _ = tokio::fs::remove_dir_all(&folder).await;
-    let chrome = custodian.me.chrome().await?;
     match outcome {
         Ok(done) => Ok(Html(UploadPage { chrome, error: None, done: Some(done) }.render()?).into_response()),
         Err(e) => {
@@ -241,18 +255,18 @@ async fn upload(
     }
 }
 
-/// Reads the upload's fields; files go to `folder` under their own (checked) names.
+/// Reads the upload's fields; files go to `folder` under their own (checked) names. Problems
+/// are worded in `chrome`'s language.
 async fn receive(
+    chrome: &Chrome,
     multipart: &mut axum::extract::Multipart,
     folder: &std::path::Path,
 ) -> Result<std::collections::HashMap<String, String>, String> {
     use tokio::io::AsyncWriteExt;
-    tokio::fs::create_dir_all(folder).await.map_err(|_| "the upload could not be stored".to_string())?;
+    tokio::fs::create_dir_all(folder).await.map_err(|_| chrome.t("ds-upload-not-stored"))?;
     let mut fields = std::collections::HashMap::new();
     let mut files = 0;
-    while let Some(mut field) =
-        multipart.next_field().await.map_err(|_| "the upload was interrupted or malformed".to_string())?
-    {
+    while let Some(mut field) = multipart.next_field().await.map_err(|_| chrome.t("ds-upload-malformed"))? {
         let name = field.name().unwrap_or_default().to_string();
         match field.file_name().map(str::to_string) {
             Some(file_name) if name == "files" => {
@@ -273,28 +287,28 @@ async fn receive(
                     .map(|s| s.to_string_lossy().to_lowercase())
                     .unwrap_or_default();
                 if !matches!(extension.as_str(), "csv" | "parquet") {
-                    return Err(format!("{base}: only .csv and .parquet files can be ingested"));
+                    return Err(chrome.t1("ds-upload-wrong-format", "file", base.as_str()));
                 }
-                let table = super::domain::TableName::parse(&stem).map_err(|e| format!("{base}: {e}"))?;
+                let table = super::domain::TableName::parse(&stem)
+                    .map_err(|e| chrome.t2("ds-upload-bad-file-name", "file", base.as_str(), "problem", e))?;
                 let path = folder.join(format!("{}.{extension}", table.as_str()));
-                let mut out =
-                    tokio::fs::File::create(&path).await.map_err(|_| "the upload could not be stored".to_string())?;
+                let mut out = tokio::fs::File::create(&path).await.map_err(|_| chrome.t("ds-upload-not-stored"))?;
                 while let Some(chunk) =
-                    field.chunk().await.map_err(|_| format!("{base}: the upload was interrupted"))?
+                    field.chunk().await.map_err(|_| chrome.t1("ds-upload-interrupted", "file", base.as_str()))?
                 {
-                    out.write_all(&chunk).await.map_err(|_| "the upload could not be stored".to_string())?;
+                    out.write_all(&chunk).await.map_err(|_| chrome.t("ds-upload-not-stored"))?;
                 }
-                out.flush().await.map_err(|_| "the upload could not be stored".to_string())?;
+                out.flush().await.map_err(|_| chrome.t("ds-upload-not-stored"))?;
                 files += 1;
             }
             _ => {
-                let value = field.text().await.map_err(|_| "the upload was interrupted or malformed".to_string())?;
+                let value = field.text().await.map_err(|_| chrome.t("ds-upload-malformed"))?;
                 fields.insert(name, value);
             }
         }
     }
     if files == 0 {
-        return Err("choose at least one file".into());
+        return Err(chrome.t("ds-upload-no-file"));
     }
     Ok(fields)
 }

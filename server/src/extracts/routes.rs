@@ -36,7 +36,7 @@ struct ExtractPage {
 
 async fn page(
     state: &AppState,
-    custodian: &Platform<ManageDatasets>,
+    chrome: Chrome,
     id: i64,
     protocol: String,
     preview: Option<Vec<TablePreview>>,
@@ -44,7 +44,7 @@ async fn page(
 ) -> Result<Response, AppError> {
     let project = crate::projects::store::project(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let current = store::latest(&state.db, id).await?;
-    let page = ExtractPage { chrome: custodian.me.chrome().await?, project, current, protocol, preview, error };
+    let page = ExtractPage { chrome, project, current, protocol, preview, error };
     shown(&page, page.error.is_some())
 }
 
@@ -60,7 +60,7 @@ async fn extract_page(
         .and_then(|x| serde_json::from_str::<serde_json::Value>(&x.protocol).ok())
         .and_then(|v| serde_json::to_string_pretty(&v).ok())
         .unwrap_or_default();
-    page(&state, &custodian, id, protocol, None, None).await
+    page(&state, custodian.me.chrome().await?, id, protocol, None, None).await
 }
 
 #[derive(Deserialize)]
@@ -68,8 +68,8 @@ struct ProtocolForm {
     protocol: String,
 }
 
-fn parse_protocol(text: &str) -> Result<Protocol, String> {
-    serde_json::from_str(text).map_err(|e| format!("the protocol is not valid JSON for a protocol: {e}"))
+fn parse_protocol(chrome: &Chrome, text: &str) -> Result<Protocol, String> {
+    serde_json::from_str(text).map_err(|e| chrome.t1("extract-protocol-invalid", "problem", e.to_string()))
 }
 
 async fn preview(
@@ -79,13 +79,14 @@ async fn preview(
     ValidForm(form): ValidForm<ProtocolForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let protocol = match parse_protocol(&form.protocol) {
+    let chrome = custodian.me.chrome().await?;
+    let protocol = match parse_protocol(&chrome, &form.protocol) {
         Ok(p) => p,
-        Err(e) => return page(&state, &custodian, id, form.protocol, None, Some(e)).await,
+        Err(e) => return page(&state, chrome, id, form.protocol, None, Some(e)).await,
     };
     match store::preview_build(&state.db, &state.objects, &state.master, state.clock.now(), id, &protocol).await {
-        Ok(tables) => page(&state, &custodian, id, form.protocol, Some(tables), None).await,
-        Err(e) => page(&state, &custodian, id, form.protocol, None, Some(e.to_string())).await,
+        Ok(tables) => page(&state, chrome, id, form.protocol, Some(tables), None).await,
+        Err(e) => page(&state, chrome, id, form.protocol, None, Some(e.to_string())).await,
     }
 }
 
@@ -96,13 +97,14 @@ async fn build(
     ValidForm(form): ValidForm<ProtocolForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let protocol = match parse_protocol(&form.protocol) {
+    let chrome = custodian.me.chrome().await?;
+    let protocol = match parse_protocol(&chrome, &form.protocol) {
         Ok(p) => p,
-        Err(e) => return page(&state, &custodian, id, form.protocol, None, Some(e)).await,
+        Err(e) => return page(&state, chrome, id, form.protocol, None, Some(e)).await,
     };
     let by = Committer::Custodian(&custodian.access);
     match store::build(&state.db, &state.objects, &state.master, state.clock.now(), by, id, &protocol).await {
         Ok(_) => Ok(Redirect::to(&format!("/custodian/projects/{id}/extract")).into_response()),
-        Err(e) => page(&state, &custodian, id, form.protocol, None, Some(e.to_string())).await,
+        Err(e) => page(&state, chrome, id, form.protocol, None, Some(e.to_string())).await,
     }
 }

@@ -87,7 +87,7 @@ async fn begin(State(state): State<AppState>, Path(name): Path<String>) -> Resul
 #[template(path = "continue.html")]
 struct ContinuePage {
     chrome: Chrome,
-    heading: &'static str,
+    heading: String,
     next: &'static str,
 }
 
@@ -167,7 +167,7 @@ async fn finish(
     let username: String = crate::accounts::store::person(&state.db, person).await?.username;
     // A new session id at every change of privilege (session fixation), and nothing carried
     // over from whoever used this browser before (a half-done enrolment's secret, a stage).
-    session.clear().await;
+    crate::i18n::clear_keeping_language(session).await?;
     session.cycle_id().await?;
     session.insert(PERSON_KEY, person).await?;
     session.insert("username", &username).await?;
@@ -182,15 +182,16 @@ async fn finish(
     // `SameSite=Strict`, and a browser sends it only on a navigation that starts on this site.
     let (heading, next) = if verified.mfa {
         crate::accounts::routes::finish_signin(state, session).await?;
-        ("Signed in", "/")
+        ("signed-in", "/")
     } else if auth.totp_enrolled {
         session.insert(STAGE_KEY, Stage::NeedsCode.as_str()).await?;
-        ("One more step: the code from your authenticator", "/signin/code")
+        ("continue-code", "/signin/code")
     } else {
         session.insert(STAGE_KEY, Stage::NeedsEnrolment.as_str()).await?;
-        ("One more step: set up your authenticator", "/signin/enrol")
+        ("continue-enrol", "/signin/enrol")
     };
-    let page = ContinuePage { chrome: Chrome::default(), heading, next };
+    let chrome = Chrome::default();
+    let page = ContinuePage { heading: chrome.t(heading), chrome, next };
     Ok(Html(page.render()?).into_response())
 }
 
@@ -241,7 +242,8 @@ async fn link(
         Err(_) => None,
     };
     let Some(person) = person else {
-        return show(&state, &admin, Some(format!("Nobody is called {:?}.", form.username.trim()))).await;
+        let error = Chrome::default().t1("admin-nobody-called", "name", form.username.trim());
+        return show(&state, &admin, Some(error)).await;
     };
     apply(&state, &admin, id, Change::Link(person)).await
 }

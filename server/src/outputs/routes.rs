@@ -52,7 +52,7 @@ pub struct CellRow {
     pub value: String,
     /// The value before rounding or suppression, for custodians.
     pub computed: String,
-    /// Persons behind it.
+    /// Persons behind it (grouped in the page's language when a whole number).
     pub persons: String,
     /// Findings: rule, severity, detail.
     pub findings: Vec<(String, String, String)>,
@@ -68,9 +68,10 @@ fn text(v: &Value) -> String {
     }
 }
 
-/// The cells of a stored judgement.
-pub fn cell_rows(judgement: &Value) -> Vec<CellRow> {
+/// The cells of a stored judgement, worded in `chrome`'s language.
+pub fn cell_rows(chrome: &Chrome, judgement: &Value) -> Vec<CellRow> {
     let Some(cells) = judgement["cells"].as_array() else { return Vec::new() };
+    let total = chrome.t("gate-group-total");
     cells
         .iter()
         .map(|c| {
@@ -78,7 +79,7 @@ pub fn cell_rows(judgement: &Value) -> Vec<CellRow> {
                 .as_object()
                 .map(|g| {
                     g.iter()
-                        .map(|(k, v)| if v.is_null() { format!("{k}=(total)") } else { format!("{k}={}", text(v)) })
+                        .map(|(k, v)| if v.is_null() { format!("{k}={total}") } else { format!("{k}={}", text(v)) })
                         .collect::<Vec<_>>()
                         .join(" ")
                 })
@@ -94,7 +95,7 @@ pub fn cell_rows(judgement: &Value) -> Vec<CellRow> {
                 statistic: text(&c["statistic"]),
                 value: text(&c["value"]),
                 computed,
-                persons: text(&c["persons"]),
+                persons: c["persons"].as_i64().map(|n| chrome.num(n)).unwrap_or_else(|| text(&c["persons"])),
                 findings,
                 suppression: c["suppression"].as_str().map(String::from),
             }
@@ -126,7 +127,8 @@ struct OutputsPage {
     project: crate::projects::domain::Project,
     outputs: Vec<Output>,
     form: OutputForm,
-    mitigations: Vec<(String, String)>,
+    /// The treatments' stored forms (the template words them).
+    mitigations: Vec<&'static str>,
     error: Option<String>,
 }
 
@@ -146,8 +148,8 @@ struct OutputForm {
     mitigation: String,
 }
 
-fn mitigations() -> Vec<(String, String)> {
-    Mitigation::all().iter().map(|m| (m.as_str().to_string(), m.label().to_string())).collect()
+fn mitigations() -> Vec<&'static str> {
+    Mitigation::all().iter().map(|m| m.as_str()).collect()
 }
 
 async fn list(
@@ -168,8 +170,9 @@ async fn outputs_page(AxState(state): AxState<AppState>, auth: Authorised<Releas
     list(&state, &auth, OutputForm::default(), None).await
 }
 
-/// The form's fields checked: notes and the mitigation.
-fn checked(form: &OutputForm) -> Result<(Notes, Mitigation), String> {
+/// The form's fields checked: notes and the mitigation. Problems are worded in `chrome`'s
+/// language, but for those of [`domain::check_text`].
+fn checked(chrome: &Chrome, form: &OutputForm) -> Result<(Notes, Mitigation), String> {
     let notes = Notes {
         purpose: domain::check_text("purpose", &form.purpose, false, 4000)?,
         columns_note: domain::check_text("note on the columns", &form.columns_note, false, 4000)?,
@@ -178,17 +181,17 @@ fn checked(form: &OutputForm) -> Result<(Notes, Mitigation), String> {
     let mitigation = if form.mitigation.is_empty() {
         Mitigation::None
     } else {
-        Mitigation::parse(&form.mitigation).ok_or("Choose one of the offered treatments.")?
+        Mitigation::parse(&form.mitigation).ok_or_else(|| chrome.t("out-choose-treatment"))?
     };
     if form.sql.trim().is_empty() {
-        return Err("The query is required.".into());
+        return Err(chrome.t("out-query-required"));
     }
     Ok((notes, mitigation))
 }
 
-fn judge_message(e: JudgeError) -> Result<String, AppError> {
+fn judge_message(chrome: &Chrome, e: JudgeError) -> Result<String, AppError> {
     match e {
-        JudgeError::Engine(e) => Ok(format!("The query did not run: {e}")),
+        JudgeError::Engine(e) => Ok(chrome.t1("out-query-failed", "problem", e.to_string())),
         JudgeError::Gate(e) => Ok(e),
         JudgeError::Store(StoreError::Rule(e)) => Ok(e),
         JudgeError::Store(e) => Err(e.into()),
@@ -201,18 +204,19 @@ async fn create(
     ValidForm(form): ValidForm<OutputForm>,
 ) -> Result<Response, AppError> {
     let project = auth.access.project_id();
+    let chrome = auth.me.chrome().await?;
     let title = match domain::check_text("title", &form.title, true, 200) {
         Ok(t) => t,
         Err(e) => return list(&state, &auth, form, Some(e)).await,
     };
-    let (notes, mitigation) = match checked(&form) {
+    let (notes, mitigation) = match checked(&chrome, &form) {
         Ok(x) => x,
         Err(e) => return list(&state, &auth, form, Some(e)).await,
     };
     let judged = match judge(&state, project, &form.sql, mitigation).await {
         Ok(j) => j,
         Err(e) => {
-            let message = judge_message(e)?;
+            let message = judge_message(&chrome, e)?;
             return list(&state, &auth, form, Some(message)).await;
         }
     };
@@ -233,7 +237,8 @@ struct OutputPage {
     versions: Vec<Version>,
     votes: Vec<store::Cast>,
     released: Option<store::Release>,
-    mitigations: Vec<(String, String)>,
+    /// The treatments' stored forms (the template words them).
+    mitigations: Vec<&'static str>,
     error: Option<String>,
 }
 
@@ -250,10 +255,11 @@ async fn show(
     let current = versions.first().cloned().ok_or(AppError::NotFound)?;
     let votes = store::votes(&state.db, output.id, output.version).await?;
     let released = store::release(&state.db, output.id).await?;
+    let chrome = auth.me.chrome().await?;
     let page = OutputPage {
-        chrome: auth.me.chrome().await?,
+        cells: cell_rows(&chrome, &current.judgement),
+        chrome,
         project,
-        cells: cell_rows(&current.judgement),
         reasons: reasons(&current.judgement),
         current,
         output,
@@ -283,14 +289,15 @@ async fn revise(
     let project = auth.access.project_id();
     let id = ids(&params, "output_id")?;
     output_in(&state, project, id).await?;
-    let (notes, mitigation) = match checked(&form) {
+    let chrome = auth.me.chrome().await?;
+    let (notes, mitigation) = match checked(&chrome, &form) {
         Ok(x) => x,
         Err(e) => return show(&state, &auth, id, Some(e)).await,
     };
     let judged = match judge(&state, project, &form.sql, mitigation).await {
         Ok(j) => j,
         Err(e) => {
-            let message = judge_message(e)?;
+            let message = judge_message(&chrome, e)?;
             return show(&state, &auth, id, Some(message)).await;
         }
     };
@@ -353,9 +360,7 @@ async fn download(
         crate::audit::store::record(&state.db, state.clock.now(), &event)
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        return Err(AppError::Forbidden(
-            "This output has not been released; only released files can be downloaded.".into(),
-        ));
+        return Err(AppError::Forbidden(auth.me.chrome().await?.t("out-not-released")));
     };
     let event = AuditEvent::new(actor, "output.download", format!("project:{project}"), Outcome::Success)
         .with_details(json!({"output": id, "release": release.id, "file": file}));
@@ -439,9 +444,11 @@ async fn review(
         .fetch_optional(state.db.pool())
         .await
         .map_err(StoreError::from)?;
-    let extract_version =
-        extract.map(|(v, h)| format!("version {v} (manifest {})", h.get(..12).unwrap_or(&h))).unwrap_or_default();
-    let cells = cell_rows(&current.judgement);
+    let chrome = custodian.me.chrome().await?;
+    let extract_version = extract
+        .map(|(v, h)| chrome.t2("review-extract-version", "version", v, "manifest", h.get(..12).unwrap_or(&h)))
+        .unwrap_or_default();
+    let cells = cell_rows(&chrome, &current.judgement);
     let overlaps = cells
         .iter()
         .flat_map(|c| {
@@ -452,7 +459,7 @@ async fn review(
         })
         .collect();
     let page = ReviewPage {
-        chrome: custodian.me.chrome().await?,
+        chrome,
         reasons: reasons(&current.judgement),
         output,
         project,
@@ -490,7 +497,8 @@ async fn vote(
     let id = parse_id(&id)?;
     let output = store::output(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let Some(vote) = Vote::parse(&form.vote) else {
-        return review(&state, &custodian, id, Some("Choose approve, request changes or reject.".into())).await;
+        let message = custodian.me.chrome().await?.t("review-choose-vote");
+        return review(&state, &custodian, id, Some(message)).await;
     };
     // An approval may be the one that releases: judge the version again now, against the
     // ledger as it stands, so the release records exactly what was checked.
@@ -499,7 +507,7 @@ async fn vote(
         match judge(&state, output.project_id, &current.sql, current.mitigation).await {
             Ok(j) => Some(j),
             Err(e) => {
-                let message = judge_message(e)?;
+                let message = judge_message(&custodian.me.chrome().await?, e)?;
                 return review(&state, &custodian, id, Some(message)).await;
             }
         }
@@ -532,12 +540,13 @@ struct ScopeQuery {
     scope: String,
 }
 
-fn scope_of(s: &str) -> Result<String, String> {
+/// A scope of the gate's parameters (platform, dataset:NAME or project:ID), if `s` is one.
+fn scope_of(s: &str) -> Option<String> {
     let s = s.trim();
     let ok = s == "platform"
         || s.strip_prefix("project:").is_some_and(|id| id.parse::<i64>().is_ok_and(|n| n > 0))
         || s.strip_prefix("dataset:").is_some_and(|name| crate::datasets::domain::DatasetName::parse(name).is_ok());
-    if ok { Ok(s.to_string()) } else { Err("The scope is platform, dataset:NAME or project:ID.".into()) }
+    ok.then(|| s.to_string())
 }
 
 async fn params_view(
@@ -548,8 +557,8 @@ async fn params_view(
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let history = match scope_of(&scope) {
-        Ok(s) => store::params_history(&state.db, &s).await?,
-        Err(_) => Vec::new(),
+        Some(s) => store::params_history(&state.db, &s).await?,
+        None => Vec::new(),
     };
     let params = params.unwrap_or_else(|| {
         history
@@ -585,9 +594,9 @@ async fn set_params(
     custodian: Platform<ReviewOutputs>,
     ValidForm(form): ValidForm<ParamsForm>,
 ) -> Result<Response, AppError> {
-    let scope = match scope_of(&form.scope) {
-        Ok(s) => s,
-        Err(e) => return params_view(&state, &custodian, form.scope, Some(form.params), Some(e)).await,
+    let Some(scope) = scope_of(&form.scope) else {
+        let message = custodian.me.chrome().await?.t("gate-params-bad-scope");
+        return params_view(&state, &custodian, form.scope, Some(form.params), Some(message)).await;
     };
     let person = custodian.access.person_id();
     match store::set_params(&state.db, state.clock.now(), person, &scope, &form.params, &form.reason).await {

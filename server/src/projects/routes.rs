@@ -32,7 +32,8 @@ pub fn routes() -> Router<AppState> {
 struct ProjectPage {
     chrome: Chrome,
     project: super::domain::Project,
-    roles: String,
+    /// The person's active roles in the project (stored forms; the template names them).
+    roles: Vec<&'static str>,
 }
 
 async fn project_page(State(state): State<AppState>, auth: Authorised<View>) -> Result<Response, AppError> {
@@ -43,9 +44,8 @@ async fn project_page(State(state): State<AppState>, auth: Authorised<View>) -> 
         .await?
         .iter()
         .filter(|m| m.active_on(today))
-        .map(|m| m.role.label())
-        .collect::<Vec<_>>()
-        .join(", ");
+        .map(|m| m.role.as_str())
+        .collect();
     Ok(Html(ProjectPage { chrome: auth.me.chrome().await?, project, roles }.render()?).into_response())
 }
 
@@ -93,7 +93,8 @@ async fn change_status(
     let id = parse_id(&id)?;
     let reason = form.reason.trim();
     if reason.is_empty() || reason.chars().count() > 2000 {
-        return status_view(&state, &who, id, Some("Give the reason (up to 2,000 characters).".into())).await;
+        let problem = who.me.chrome().await?.t("project-error-reason");
+        return status_view(&state, &who, id, Some(problem)).await;
     }
     let now = state.clock.now();
     let actor = Actor::Person(who.access.person_id());

@@ -91,6 +91,7 @@ impl SignedIn {
             is_custodian: self.roles.contains(&PlatformRole::Custodian),
             is_board: self.roles.contains(&PlatformRole::BoardMember),
             idle_seconds: self.idle_seconds,
+            ..Chrome::default()
         })
     }
 }

@@ -66,8 +66,11 @@ impl From<crate::access::store::AuthoriseError> for AppError {
     }
 }
 
+/// An error page in the request's language; `title` names a message of the catalogue.
 fn page(status: StatusCode, title: &str, message: String) -> Response {
-    let body = ErrorPage { chrome: Default::default(), title, message, status: status.as_u16() }
+    let chrome = crate::web::pages::Chrome::default();
+    let title = chrome.t(title);
+    let body = ErrorPage { title: &title, chrome, message, status: status.as_u16() }
         .render()
         .unwrap_or_else(|_| format!("{} {title}", status.as_u16()));
     (status, Html(body)).into_response()
@@ -77,22 +80,28 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
             AppError::SignInRequired => Redirect::to("/signin").into_response(),
-            AppError::NotFound => page(StatusCode::NOT_FOUND, "Not found", "There is no such page.".into()),
-            AppError::BadRequest(m) => page(StatusCode::BAD_REQUEST, "Bad request", m),
-            AppError::Invalid(m) => page(StatusCode::UNPROCESSABLE_ENTITY, "Please correct the form", m),
-            AppError::Conflict(m) => page(StatusCode::CONFLICT, "Not possible", m),
-            AppError::Forbidden(m) => page(StatusCode::FORBIDDEN, "Access denied", m),
-            AppError::TooManyAttempts(m) => page(StatusCode::TOO_MANY_REQUESTS, "Too many attempts", m),
-            AppError::SigninRefused(m) => page(StatusCode::BAD_REQUEST, "Not signed in", m),
-            AppError::Unavailable(m) => page(StatusCode::SERVICE_UNAVAILABLE, "Sign-in service unavailable", m),
+            AppError::NotFound => page(
+                StatusCode::NOT_FOUND,
+                "error-not-found",
+                crate::i18n::text(crate::i18n::current(), "error-no-such-page", None),
+            ),
+            AppError::BadRequest(m) => page(StatusCode::BAD_REQUEST, "error-bad-request", m),
+            AppError::Invalid(m) => page(StatusCode::UNPROCESSABLE_ENTITY, "error-invalid", m),
+            AppError::Conflict(m) => page(StatusCode::CONFLICT, "error-conflict", m),
+            AppError::Forbidden(m) => page(StatusCode::FORBIDDEN, "error-forbidden", m),
+            AppError::TooManyAttempts(m) => page(StatusCode::TOO_MANY_REQUESTS, "error-too-many", m),
+            AppError::SigninRefused(m) => page(StatusCode::BAD_REQUEST, "error-signin-refused", m),
+            AppError::Unavailable(m) => page(StatusCode::SERVICE_UNAVAILABLE, "error-unavailable", m),
             AppError::Internal(cause) => {
                 let request_id = hex::encode(rand::random::<[u8; 8]>());
                 tracing::error!(request.id = %request_id, error.cause = %cause, "request failed");
                 page(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong",
-                    format!(
-                        "The request could not be completed. If this persists, give the administrators this reference: {request_id}."
+                    "error-internal",
+                    crate::i18n::text(
+                        crate::i18n::current(),
+                        "error-internal-text",
+                        Some(&crate::i18n::args(&[("reference", &request_id)])),
                     ),
                 )
             }

@@ -147,6 +147,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::check))
+        .layer(axum::middleware::from_fn(crate::i18n::layer))
         .layer(sessions)
         .layer(axum::middleware::map_response(security_headers))
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))

@@ -8,6 +8,7 @@
 //! read (it has no network), and each copy's SHA-256 is checked against the catalogue first:
 //! a corrupt or altered file is refused before any query sees it.
 
+pub mod charts;
 pub mod routes;
 
 use crate::db::Db;
@@ -44,6 +45,42 @@ pub struct Supervisor {
     protections: std::sync::RwLock<Result<Vec<Protection>, String>>,
     /// Person indices of extracts (the gate reads answers' person sets through them).
     indices: Mutex<HashMap<i64, Arc<PersonIndex>>>,
+    /// The query each analyst has running, by (project, person), to cancel it from the page.
+    running: std::sync::Mutex<HashMap<(i64, i64), Arc<tokio::sync::Notify>>>,
+}
+
+/// A runner as the administrators' page shows it.
+#[derive(Debug, Clone)]
+pub struct RunnerHealth {
+    /// The project it serves.
+    pub project: i64,
+    /// The extract it reads.
+    pub extract: i64,
+    /// Its process id.
+    pub pid: Option<u32>,
+    /// Whether the process is alive.
+    pub running: bool,
+    /// Seconds since its last query.
+    pub idle_seconds: u64,
+    /// The protections it reported at start: name, whether in force, what it does or why not.
+    pub protections: Vec<(String, bool, String)>,
+}
+
+/// A query registered as running; dropping it ends the registration.
+pub struct Running<'a> {
+    supervisor: &'a Supervisor,
+    key: (i64, i64),
+    /// Woken when the analyst cancels.
+    pub cancelled: Arc<tokio::sync::Notify>,
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        let mut running = self.supervisor.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if running.get(&self.key).is_some_and(|n| Arc::ptr_eq(n, &self.cancelled)) {
+            running.remove(&self.key);
+        }
+    }
 }
 
 impl Supervisor {
@@ -56,6 +93,58 @@ impl Supervisor {
             limits,
             protections: std::sync::RwLock::new(Err("not probed yet".into())),
             indices: Mutex::new(HashMap::new()),
+            running: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The health of every runner, by project: for the administrators' page.
+    pub async fn health(&self) -> Vec<RunnerHealth> {
+        let mut slots = self.slots.lock().await;
+        let mut out: Vec<RunnerHealth> = slots
+            .iter_mut()
+            .map(|(project, slot)| RunnerHealth {
+                project: *project,
+                extract: slot.extract_id,
+                pid: slot.runner.pid(),
+                running: slot.runner.is_running(),
+                idle_seconds: slot.last_used.elapsed().as_secs(),
+                protections: slot
+                    .runner
+                    .protections()
+                    .iter()
+                    .map(|p| (p.name.clone(), p.active, p.detail.clone()))
+                    .collect(),
+            })
+            .collect();
+        out.sort_by_key(|h| h.project);
+        out
+    }
+
+    /// How many queries are running now, over all workspaces.
+    pub fn queries_running(&self) -> usize {
+        self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len()
+    }
+
+    /// Registers `person`'s query in `project` as running, so that [`Supervisor::cancel`] can
+    /// stop it. A newer query of the same person and project takes the registration over.
+    pub fn begin(&self, project: i64, person: i64) -> Running<'_> {
+        let cancelled = Arc::new(tokio::sync::Notify::new());
+        self.running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert((project, person), cancelled.clone());
+        Running { supervisor: self, key: (project, person), cancelled }
+    }
+
+    /// Cancels `person`'s running query in `project`; whether there was one.
+    pub fn cancel(&self, project: i64, person: i64) -> bool {
+        let running = self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match running.get(&(project, person)) {
+            Some(n) => {
+                n.notify_one();
+                true
+            }
+            None => false,
         }
     }
 

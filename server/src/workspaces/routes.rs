@@ -12,7 +12,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -20,18 +20,64 @@ use workspace_runner::EngineError;
 
 /// The routes of this area.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/projects/{project_id}/workspace", get(workspace_page).post(run_query))
+    Router::new()
+        .route("/projects/{project_id}/workspace", get(workspace_page).post(run_query))
+        .route("/projects/{project_id}/workspace/cancel", post(cancel_query))
+        .route("/admin/runners", get(runners_page))
 }
+
+#[derive(Template)]
+#[template(path = "admin_runners.html")]
+struct RunnersPage {
+    chrome: Chrome,
+    /// What a runner started on this machine reports: its protections, or why it failed.
+    readiness: Result<Vec<String>, String>,
+    runners: Vec<super::RunnerHealth>,
+    queries: usize,
+}
+
+/// The administrators' view of the workspace runners: each one's process, extract, idle
+/// time and protections, and the queries running now. Seeing it is an audited decision.
+async fn runners_page(
+    State(state): State<AppState>,
+    admin: crate::access::extract::Platform<crate::access::extract::ViewRunners>,
+) -> Result<Response, AppError> {
+    let page = RunnersPage {
+        chrome: admin.me.chrome().await?,
+        readiness: state.workspaces.readiness(),
+        runners: state.workspaces.health().await,
+        queries: state.workspaces.queries_running(),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Queries of the history shown on the page.
+const HISTORY: i64 = 20;
 
 /// Rows shown on the page; the rest are counted.
 const SHOWN: usize = 1000;
 
-/// What the gate says of one cell: its level (`fail`, `review`, `pass`), the marker shown
-/// beside the value (so the finding is not told by colour alone), and the reason.
+/// What the gate says of one cell: its level (`fail`, `review`, `pass`, shown beside the value
+/// as a word so that the finding is not told by colour alone), the persons behind it, and the
+/// rules it breaks (none: it passes).
 struct Mark {
     level: &'static str,
-    label: &'static str,
-    reason: String,
+    persons: u64,
+    findings: Option<String>,
+}
+
+/// A chart of the result and its caption.
+struct ShownChart {
+    svg: String,
+    caption: String,
+}
+
+/// A query of the analyst's history.
+struct HistoryRow {
+    at: String,
+    sql: String,
+    status: String,
+    rows: i64,
 }
 
 /// A row as the page shows it: each value with the gate's mark (on measures), and the persons
@@ -45,6 +91,8 @@ struct Shown {
     more: usize,
     lineage: String,
     reason: Option<String>,
+    /// Charts of the result, without the cells the gate would refuse.
+    charts: Vec<ShownChart>,
     /// The gate's summary: overall status, cells failing, needing review, passing, and why.
     gate: Option<GateSummary>,
 }
@@ -64,22 +112,20 @@ fn marks(judged: &crate::gate::Judgement) -> (std::collections::HashMap<(usize, 
     let mut by_cell = std::collections::HashMap::new();
     let (mut fail, mut review, mut pass) = (0, 0, 0);
     for cell in &judged.cells {
-        let worst = if cell.findings.iter().any(|f| f.severity == Severity::Fail) {
+        let level = if cell.findings.iter().any(|f| f.severity == Severity::Fail) {
             fail += 1;
-            ("fail", "fails")
+            "fail"
         } else if cell.findings.is_empty() {
             pass += 1;
-            ("pass", "passes")
+            "pass"
         } else {
             review += 1;
-            ("review", "review")
+            "review"
         };
-        let reason = if cell.findings.is_empty() {
-            format!("{} persons behind this cell; no rule is broken.", cell.persons)
-        } else {
+        let findings = (!cell.findings.is_empty()).then(|| {
             cell.findings.iter().map(|f| format!("{}: {}", f.rule.name(), f.detail)).collect::<Vec<_>>().join("; ")
-        };
-        by_cell.insert(cell.at, Mark { level: worst.0, label: worst.1, reason });
+        });
+        by_cell.insert(cell.at, Mark { level, persons: cell.persons, findings });
     }
     let summary =
         GateSummary { status: judged.status.name().to_string(), fail, review, pass, reasons: judged.reasons.clone() };
@@ -143,7 +189,7 @@ async fn schema(
                 SchemaColumn {
                     data_type: entry.map(|e| e.data_type.clone()).unwrap_or_default(),
                     description: entry.map(|e| e.description.clone()).unwrap_or_default(),
-                    class: entry.map(|e| e.class.label()).unwrap_or(""),
+                    class: entry.map(|e| e.class.as_str()).unwrap_or(""),
                     identifying: person
                         || entry.is_some_and(|e| {
                             matches!(
@@ -172,6 +218,34 @@ struct WorkspacePage {
     sql: String,
     result: Option<Shown>,
     error: Option<String>,
+    history: Vec<HistoryRow>,
+}
+
+/// The analyst's latest queries in the project, newest first.
+async fn history(db: &crate::db::Db, project: i64, person: i64) -> Result<Vec<HistoryRow>, crate::db::StoreError> {
+    let rows: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT at, sql, status, row_count FROM query_history WHERE project_id = $1 AND person_id = $2 \
+         ORDER BY id DESC LIMIT $3",
+    )
+    .bind(project)
+    .bind(person)
+    .bind(HISTORY)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, sql, status, rows)| HistoryRow {
+            at: time::OffsetDateTime::from_unix_timestamp(at / 1000)
+                .ok()
+                .and_then(|t| {
+                    t.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).ok()
+                })
+                .unwrap_or_default(),
+            sql,
+            status,
+            rows: rows.unwrap_or(0),
+        })
+        .collect())
 }
 
 async fn page(
@@ -196,6 +270,7 @@ async fn page(
         sql,
         result,
         error,
+        history: history(&state.db, id, auth.access.person_id()).await?,
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -204,16 +279,44 @@ async fn workspace_page(State(state): State<AppState>, auth: Authorised<Query>) 
     page(&state, &auth, String::new(), None, None).await
 }
 
-/// Writes a query's audit entry in its own transaction.
+/// A query as its author's history keeps it.
+struct Ran<'a> {
+    project: i64,
+    person: i64,
+    sql: &'a str,
+    status: &'a str,
+    rows: Option<i64>,
+}
+
+/// Writes a query's audit entry and its author's history in one transaction.
 async fn record(
     db: &crate::db::Db,
     now: time::OffsetDateTime,
     event: &AuditEvent,
+    ran: &Ran<'_>,
 ) -> Result<(), crate::db::StoreError> {
     let mut tx = db.begin_write().await?;
     append(&mut tx, now, event).await?;
+    sqlx::query(
+        "INSERT INTO query_history (person_id, project_id, at, sql, status, row_count) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(ran.person)
+    .bind(ran.project)
+    .bind(crate::clock::to_millis(now))
+    .bind(ran.sql)
+    .bind(ran.status)
+    .bind(ran.rows)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Cancels the analyst's running query in this project (the page's Cancel button). The
+/// query's own request then answers, and its audit entry records it as cancelled.
+async fn cancel_query(State(state): State<AppState>, auth: Authorised<Query>) -> Response {
+    let cancelled = state.workspaces.cancel(auth.access.project_id(), auth.access.person_id());
+    if cancelled { axum::http::StatusCode::ACCEPTED } else { axum::http::StatusCode::NO_CONTENT }.into_response()
 }
 
 #[derive(Deserialize)]
@@ -227,8 +330,26 @@ async fn run_query(
     ValidForm(form): ValidForm<QueryForm>,
 ) -> Result<Response, AppError> {
     let project = auth.access.project_id();
+    let person = auth.access.person_id();
     let sql = form.sql;
-    let result = state.workspaces.query_with_persons(&state.db, project, &sql).await;
+    // Dropping the query's future (when the analyst cancels) cancels it in the runner.
+    let result = {
+        let running = state.workspaces.begin(project, person);
+        tokio::select! {
+            r = state.workspaces.query_with_persons(&state.db, project, &sql) => Some(r),
+            () = running.cancelled.notified() => None,
+        }
+    };
+    let Some(result) = result else {
+        let sql_sha256 = hex::encode(Sha256::digest(sql.as_bytes()));
+        let event =
+            AuditEvent::new(Actor::Person(person), "workspace.query", format!("project:{project}"), Outcome::Success)
+                .with_details(json!({"sql_sha256": sql_sha256, "status": "cancelled"}));
+        let ran = Ran { project, person, sql: &sql, status: "cancelled", rows: None };
+        record(&state.db, state.clock.now(), &event, &ran).await?;
+        let message = crate::i18n::text(crate::i18n::current(), "ws-cancelled", None);
+        return page(&state, &auth, sql, None, Some(message)).await;
+    };
     // The gate's findings on every aggregate result, so the analyst sees at once which cells
     // could not leave and why.
     let judged = match &result {
@@ -250,14 +371,19 @@ async fn run_query(
             json!({"sql_sha256": sql_sha256, "status": e.status(), "message": e.to_string()}),
         ),
     };
-    let event = AuditEvent::new(
-        Actor::Person(auth.access.person_id()),
-        "workspace.query",
-        format!("project:{project}"),
-        outcome,
-    )
-    .with_details(details);
-    record(&state.db, state.clock.now(), &event).await?;
+    let event = AuditEvent::new(Actor::Person(person), "workspace.query", format!("project:{project}"), outcome)
+        .with_details(details);
+    let ran = match &result {
+        Ok((answer, _, _)) => Ran {
+            project,
+            person,
+            sql: &sql,
+            status: "ok",
+            rows: Some(i64::try_from(answer.rows()).unwrap_or(i64::MAX)),
+        },
+        Err(e) => Ran { project, person, sql: &sql, status: e.status(), rows: None },
+    };
+    record(&state.db, state.clock.now(), &event, &ran).await?;
     match result {
         Ok((answer, _, _)) => {
             let (mut by_cell, gate) = match judged {
@@ -273,6 +399,8 @@ async fn run_query(
             };
             let columns: Vec<String> = answer.schema.fields().iter().map(|f| f.name().clone()).collect();
             let all = workspace_runner::text::rows_json(&answer.batches);
+            let charts =
+                if answer.lineage.name() == "aggregate" { charts(&columns, &all, &by_cell) } else { Vec::new() };
             let more = all.len().saturating_sub(SHOWN);
             let rows = all
                 .iter()
@@ -300,10 +428,30 @@ async fn run_query(
                 more: more + if answer.truncated { 1 } else { 0 },
                 lineage: answer.lineage.name().to_string(),
                 reason: answer.lineage.reason().map(String::from),
+                charts,
                 gate,
             };
             page(&state, &auth, sql, Some(shown), None).await
         }
         Err(e) => page(&state, &auth, sql, None, Some(e.to_string())).await,
     }
+}
+
+/// The charts of an aggregate result, captioned in the page's language.
+fn charts(
+    columns: &[String],
+    rows: &[Vec<serde_json::Value>],
+    marks: &std::collections::HashMap<(usize, usize), Mark>,
+) -> Vec<ShownChart> {
+    use crate::i18n::{args, current, text};
+    let refused = |r: usize, c: usize| marks.get(&(r, c)).is_some_and(|m| m.level == "fail");
+    let title = |kind, measure: &str, group: &str| {
+        let id = if kind == super::charts::Kind::Line { "ws-chart-line" } else { "ws-chart-bar" };
+        text(current(), id, Some(&args(&[("measure", &measure), ("group", &group)])))
+    };
+    let Some(chart) = super::charts::chart(columns, rows, title, refused) else {
+        return Vec::new();
+    };
+    let left_out = text(current(), "ws-chart-left-out", Some(&args(&[("count", &chart.left_out)])));
+    vec![ShownChart { svg: chart.svg, caption: format!("{}. {left_out}", chart.title) }]
 }

@@ -1,0 +1,1 @@
+DROP TABLE query_history;
