@@ -227,6 +227,10 @@ ensure_chromium() {
   if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
     apt_install chromium chromium-driver
   fi
+  # A Japanese font, so that the Japanese journey's screenshots show text, not boxes.
+  if [ ! -d /usr/share/fonts/opentype/ipafont-gothic ]; then
+    apt_install fonts-ipafont-gothic
+  fi
 }
 
 ensure_axe() {

@@ -104,3 +104,9 @@ runners-in-force = { $active ->
    *[other] 無効：
 }
 runners-none = 稼働中の実行環境はありません。実行環境はワークスペースの最初のクエリで起動し、15 分間使われないと停止します。
+
+# 結果の上に出す出力チェックの要約と、グラフの説明。
+ws-reason-fail = { $rule } で不合格のセル：{ $count } 件
+ws-reason-review = { $rule } で要審査のセル：{ $count } 件
+ws-reason-suppressed = 不合格の { $primary } セルと、それを守るための { $secondary } セルを秘匿します
+ws-chart-caption = { $title }。{ $left }

@@ -221,11 +221,33 @@ pub struct Finding {
     pub severity: Severity,
     /// Why, in words: "9 persons, fewer than 10".
     pub detail: String,
+    /// The same, for a page in another language: a message of the pages' catalogues
+    /// (`finding-...`) and its arguments. Findings recorded before it existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub says: Option<Says>,
+}
+
+/// A finding's words as a catalogue message: its id and its arguments, each written as text
+/// (whole numbers stay parseable, so that a language can choose a plural form).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Says {
+    /// The message id.
+    pub id: String,
+    /// Name and value of each argument.
+    pub args: Vec<(String, String)>,
+}
+
+impl Says {
+    /// Message `id` with `args`.
+    pub fn new(id: &str, args: &[(&str, String)]) -> Says {
+        Says { id: id.to_string(), args: args.iter().map(|(k, v)| ((*k).to_string(), v.clone())).collect() }
+    }
 }
 
 impl Finding {
-    fn new(rule: Rule, severity: Severity, detail: String) -> Self {
-        Finding { rule, severity, detail }
+    /// A finding with its English words and its catalogue message.
+    pub fn new(rule: Rule, severity: Severity, detail: String, says: Says) -> Self {
+        Finding { rule, severity, detail, says: Some(says) }
     }
 }
 
@@ -275,13 +297,22 @@ pub fn judge(statistic: Statistic, evidence: &Evidence, params: &Params) -> Vec<
     let with_value = if statistic.counts_values() { " with a value" } else { "" };
     if evidence.persons == 0 {
         if params.zeros_are_disclosive && !matches!(statistic, S::Std | S::Var) {
-            out.push(Finding::new(Rule::Zero, Fail, "no person: an empty cell tells about the whole group".into()));
+            out.push(Finding::new(
+                Rule::Zero,
+                Fail,
+                "no person: an empty cell tells about the whole group".into(),
+                Says::new("finding-zero", &[]),
+            ));
         }
     } else if n < params.threshold {
         out.push(Finding::new(
             Rule::Threshold,
             Fail,
             format!("{}{with_value}, fewer than {}", persons(n), params.threshold),
+            Says::new(
+                if with_value.is_empty() { "finding-threshold" } else { "finding-threshold-values" },
+                &[("persons", n.to_string()), ("threshold", params.threshold.to_string())],
+            ),
         ));
     }
     let magnitude = matches!(statistic, S::Count | S::Sum | S::Mean);
@@ -298,6 +329,10 @@ pub fn judge(statistic: Statistic, evidence: &Evidence, params: &Params) -> Vec<
                 Rule::NkRule,
                 Fail,
                 format!("{who} {} of the total, {} or more", percent(top_n / d), percent(params.nk_k)),
+                Says::new(
+                    "finding-nk",
+                    &[("n", params.nk_n.to_string()), ("share", percent(top_n / d)), ("k", percent(params.nk_k))],
+                ),
             ));
         }
         let a1 = evidence.top.first().copied().unwrap_or(0.0);
@@ -312,6 +347,7 @@ pub fn judge(statistic: Statistic, evidence: &Evidence, params: &Params) -> Vec<
                     percent(margin / a1),
                     percent(params.p)
                 ),
+                Says::new("finding-p-ratio", &[("within", percent(margin / a1)), ("p", percent(params.p))]),
             ));
         }
     }
@@ -322,6 +358,7 @@ pub fn judge(statistic: Statistic, evidence: &Evidence, params: &Params) -> Vec<
                 Rule::Dof,
                 Fail,
                 format!("{dof} degrees of freedom, fewer than {}", params.dof_threshold),
+                Says::new("finding-dof", &[("dof", dof.to_string()), ("threshold", params.dof_threshold.to_string())]),
             ));
         }
     }
@@ -330,6 +367,7 @@ pub fn judge(statistic: Statistic, evidence: &Evidence, params: &Params) -> Vec<
             Rule::Negative,
             Review,
             format!("{} negative value{}", evidence.negative, if evidence.negative == 1 { "" } else { "s" }),
+            Says::new("finding-negative", &[("count", evidence.negative.to_string())]),
         ));
     }
     if params.check_missing_values && statistic.counts_values() && evidence.missing > 0 {
@@ -337,12 +375,16 @@ pub fn judge(statistic: Statistic, evidence: &Evidence, params: &Params) -> Vec<
             Rule::Missing,
             Review,
             format!("{} row{} without the value", evidence.missing, if evidence.missing == 1 { "" } else { "s" }),
+            Says::new("finding-missing", &[("count", evidence.missing.to_string())]),
         ));
     }
     match statistic {
-        S::Min | S::Max if evidence.persons_with_value > 0 => {
-            out.push(Finding::new(Rule::Extreme, Fail, format!("the {} is one person's value", statistic.name())))
-        }
+        S::Min | S::Max if evidence.persons_with_value > 0 => out.push(Finding::new(
+            Rule::Extreme,
+            Fail,
+            format!("the {} is one person's value", statistic.name()),
+            Says::new("finding-extreme-one", &[("statistic", statistic.name().to_string())]),
+        )),
         S::Median | S::Percentile if evidence.persons_with_value > 0 => {
             match (evidence.persons_at_or_below, evidence.persons_at_or_above) {
                 (Some(below), Some(above)) if below >= EXTREME_PERSONS && above >= EXTREME_PERSONS => {}
@@ -354,18 +396,32 @@ pub fn judge(statistic: Statistic, evidence: &Evidence, params: &Params) -> Vec<
                         persons(below),
                         persons(above)
                     ),
+                    Says::new(
+                        "finding-extreme-sides",
+                        &[
+                            ("below", below.to_string()),
+                            ("above", above.to_string()),
+                            ("needed", EXTREME_PERSONS.to_string()),
+                        ],
+                    ),
                 )),
                 _ => out.push(Finding::new(
                     Rule::Extreme,
                     Fail,
                     "the persons on each side of the value are not known".into(),
+                    Says::new("finding-extreme-unknown", &[]),
                 )),
             }
         }
         _ => {}
     }
     if statistic.counts_values() && evidence.persons_with_value >= 1 && evidence.distinct_values == 1 {
-        out.push(Finding::new(Rule::AllValuesSame, Review, "every value is the same".into()));
+        out.push(Finding::new(
+            Rule::AllValuesSame,
+            Review,
+            "every value is the same".into(),
+            Says::new("finding-all-same", &[]),
+        ));
     }
     out
 }
@@ -399,14 +455,18 @@ pub fn full_cells(names: &[&str], cells: &[(Vec<Option<&str>>, u64)]) -> Vec<(us
                 let within = if line.is_empty() { String::new() } else { format!(" of {}", line.join(" ")) };
                 out.push((
                     i,
-                    Finding {
-                        rule: Rule::FullCell,
-                        severity: Severity::Review,
-                        detail: format!(
+                    Finding::new(
+                        Rule::FullCell,
+                        Severity::Review,
+                        format!(
                             "all {persons} persons{within} are in this cell: no other {name} has any, so the cell says \
                              every one of them has this {name}"
                         ),
-                    },
+                        Says::new(
+                            if line.is_empty() { "finding-full-cell" } else { "finding-full-cell-line" },
+                            &[("persons", persons.to_string()), ("column", name.to_string()), ("line", line.join(" "))],
+                        ),
+                    ),
                 ));
                 break;
             }
@@ -566,9 +626,9 @@ mod tests {
 
     #[test]
     fn statuses_and_parameters() {
-        let fail = Finding::new(Rule::Threshold, Severity::Fail, String::new());
-        let review = Finding::new(Rule::Negative, Severity::Review, String::new());
-        let refused = Finding::new(Rule::RowLevel, Severity::Fail, String::new());
+        let fail = Finding::new(Rule::Threshold, Severity::Fail, String::new(), Says::new("", &[]));
+        let review = Finding::new(Rule::Negative, Severity::Review, String::new(), Says::new("", &[]));
+        let refused = Finding::new(Rule::RowLevel, Severity::Fail, String::new(), Says::new("", &[]));
         assert_eq!(Status::of([]), Status::Pass);
         assert_eq!(Status::of([&review]), Status::Review);
         assert_eq!(Status::of([&review, &fail]), Status::Fail);

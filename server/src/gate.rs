@@ -200,17 +200,26 @@ pub fn midpoint6(n: u64) -> u64 {
     if n == 0 { 0 } else { n.div_ceil(6) * 6 - 3 }
 }
 
-/// The status and reasons of judged cells: findings on blanked cells do not count.
-fn finish(cells: Vec<Cell>) -> Judgement {
-    let published = || cells.iter().filter(|c| c.suppression.is_none()).flat_map(|c| c.findings.iter());
-    let status = Status::of(published());
+/// The findings of judged cells by rule and severity, with how many published cells each
+/// was found on (findings on blanked cells do not count), and how many cells were blanked:
+/// failing (primary) and to protect them (secondary).
+pub fn tally(cells: &[Cell]) -> (Vec<(Rule, Severity, usize)>, usize, usize) {
     let mut counts: BTreeMap<(Rule, Severity), usize> = BTreeMap::new();
-    for f in published() {
+    for f in cells.iter().filter(|c| c.suppression.is_none()).flat_map(|c| c.findings.iter()) {
         *counts.entry((f.rule, f.severity)).or_default() += 1;
     }
-    let mut reasons: Vec<String> = counts
+    let blanked = |kind| cells.iter().filter(|c| c.suppression == Some(kind)).count();
+    let found = counts.into_iter().map(|((rule, severity), n)| (rule, severity, n)).collect();
+    (found, blanked(Suppression::Primary), blanked(Suppression::Secondary))
+}
+
+/// The status and reasons of judged cells: findings on blanked cells do not count.
+fn finish(cells: Vec<Cell>) -> Judgement {
+    let status = Status::of(cells.iter().filter(|c| c.suppression.is_none()).flat_map(|c| c.findings.iter()));
+    let (found, primary, secondary) = tally(&cells);
+    let mut reasons: Vec<String> = found
         .iter()
-        .map(|((rule, severity), n)| {
+        .map(|(rule, severity, n)| {
             let what = match severity {
                 Severity::Fail => "fail",
                 Severity::Review => "need review",
@@ -218,8 +227,6 @@ fn finish(cells: Vec<Cell>) -> Judgement {
             format!("{n} cell{} {what} on {rule}", if *n == 1 { "" } else { "s" })
         })
         .collect();
-    let blanked = |kind| cells.iter().filter(|c| c.suppression == Some(kind)).count();
-    let (primary, secondary) = (blanked(Suppression::Primary), blanked(Suppression::Secondary));
     if primary + secondary > 0 {
         reasons
             .push(format!("{} cells suppressed: {primary} failing, {secondary} to protect them", primary + secondary));
@@ -265,14 +272,24 @@ pub fn difference(
         let persons = ledger.ids_of(pseudonyms);
         for d in ledger.differences(&persons) {
             let released = &ledger.cells()[d.cell];
-            cell.findings.push(Finding {
-                rule: Rule::Differencing,
-                severity: Severity::Fail,
-                detail: format!(
+            cell.findings.push(Finding::new(
+                Rule::Differencing,
+                Severity::Fail,
+                format!(
                     "against \"{}\" of release {}: {} persons only here and {} only there, fewer than {threshold} either way",
                     released.label, released.release, d.only_new, d.only_released
                 ),
-            });
+                policy::sdc::Says::new(
+                    "finding-differencing",
+                    &[
+                        ("cell", released.label.clone()),
+                        ("release", released.release.to_string()),
+                        ("here", d.only_new.to_string()),
+                        ("there", d.only_released.to_string()),
+                        ("threshold", threshold.to_string()),
+                    ],
+                ),
+            ));
         }
         sets.push(Some(persons));
     }
@@ -423,11 +440,12 @@ pub fn mitigate(j: Judgement, m: Mitigation, released: Option<(&Ledger, &Sets)>)
                 }
             }
             for k in outcome.exposed.iter().filter(|k| **k < s.cells.len()) {
-                j.cells[s.cells[*k]].findings.push(Finding {
-                    rule: Rule::Differencing,
-                    severity: Severity::Fail,
-                    detail: "it can be recomputed from totals released before, whatever else is suppressed".into(),
-                });
+                j.cells[s.cells[*k]].findings.push(Finding::new(
+                    Rule::Differencing,
+                    Severity::Fail,
+                    "it can be recomputed from totals released before, whatever else is suppressed".into(),
+                    policy::sdc::Says::new("finding-recomputed", &[]),
+                ));
             }
         }
         if statistic == "count" {
@@ -601,6 +619,7 @@ pub fn judgement_json(j: &Judgement) -> Value {
                     "rule": f.rule.name(),
                     "severity": match f.severity { Severity::Fail => "fail", Severity::Review => "review" },
                     "detail": f.detail,
+                    "says": f.says,
                 })).collect::<Vec<_>>(),
                 "suppressed": c.suppression.is_some(),
                 "suppression": c.suppression.map(Suppression::name),
@@ -671,7 +690,7 @@ mod tests {
             unrounded: None,
             persons: value,
             findings: if fails {
-                vec![Finding { rule: Rule::Threshold, severity: Severity::Fail, detail: "too few".into() }]
+                vec![Finding { rule: Rule::Threshold, severity: Severity::Fail, detail: "too few".into(), says: None }]
             } else {
                 vec![]
             },

@@ -139,7 +139,18 @@ macro_rules! catalogues {
     };
 }
 
-catalogues!["common", "home", "accounts", "datasets", "applications", "projects", "outputs", "workspace", "admin"];
+catalogues![
+    "common",
+    "home",
+    "accounts",
+    "datasets",
+    "applications",
+    "projects",
+    "outputs",
+    "workspace",
+    "admin",
+    "findings"
+];
 
 /// The parsed catalogues, built at first use. A catalogue that does not parse, or that
 /// defines a message twice, stops the program at start-up (and fails the unit tests first).
@@ -219,6 +230,26 @@ impl<T: Arg + ?Sized> Arg for &T {
     fn value(&self) -> FluentValue<'static> {
         (**self).value()
     }
+}
+
+/// A finding of the output gate in `lang`: its rule's name and its words, from the finding's
+/// catalogue message (the English words it was recorded with, when it has none).
+pub fn finding(lang: Lang, f: &policy::sdc::Finding) -> String {
+    let rule = text(lang, "finding-rule", Some(&args(&[("rule", &f.rule.name())])));
+    let detail = f.says.as_ref().map_or_else(|| f.detail.clone(), |s| says(lang, s));
+    text(lang, "finding", Some(&args(&[("rule", &rule), ("detail", &detail)])))
+}
+
+/// A finding's words in `lang`, from its catalogue message.
+pub fn says(lang: Lang, says: &policy::sdc::Says) -> String {
+    let mut a = FluentArgs::new();
+    for (name, value) in &says.args {
+        match value.parse::<i64>() {
+            Ok(n) => a.set(name.as_str(), FluentValue::from(n)),
+            Err(_) => a.set(name.as_str(), FluentValue::from(value.clone())),
+        }
+    }
+    text(lang, &says.id, Some(&a))
 }
 
 /// A whole number of any integer type, for [`number`].
@@ -493,6 +524,48 @@ mod tests {
             }
         }
         assert!(found.is_empty(), "words written in templates instead of catalogues:\n{}", found.join("\n"));
+    }
+
+    /// In English a finding reads exactly as the gate wrote it, so that the pages and `tre
+    /// gate check` agree; in Japanese it is translated.
+    #[test]
+    fn findings_read_in_english_as_the_gate_wrote_them() {
+        use policy::sdc::{Evidence, Params, Statistic, judge};
+        let params = Params::default();
+        let mut cases = Vec::new();
+        for persons in [0u64, 1, 4] {
+            let evidence = Evidence {
+                persons,
+                persons_with_value: persons,
+                missing: 1,
+                negative: persons,
+                distinct_values: 1,
+                top: vec![50.0, 1.0],
+                total_abs: 52.0,
+                ..Evidence::default()
+            };
+            for statistic in
+                [Statistic::Count, Statistic::Sum, Statistic::Mean, Statistic::Max, Statistic::Median, Statistic::Std]
+            {
+                cases.extend(judge(statistic, &evidence, &params));
+            }
+        }
+        let one = [(vec![Some("F")], 5u64), (vec![Some("M")], 0)];
+        cases.extend(policy::sdc::full_cells(&["sex"], &one).into_iter().map(|(_, f)| f));
+        let two = [
+            (vec![Some("F"), Some("old")], 5u64),
+            (vec![Some("M"), Some("old")], 0),
+            (vec![Some("M"), Some("young")], 3),
+        ];
+        cases.extend(policy::sdc::full_cells(&["sex", "age"], &two).into_iter().map(|(_, f)| f));
+        assert!(cases.iter().filter(|f| f.rule.name() == "full-cell").count() >= 2, "{cases:?}");
+        assert!(cases.len() > 20, "{}", cases.len());
+        for f in &cases {
+            assert!(f.says.is_some(), "{f:?}");
+            assert_eq!(finding(Lang::En, f), format!("{}: {}", f.rule.name(), f.detail));
+            let ja = finding(Lang::Ja, f);
+            assert!(!ja.contains("finding-") && ja.chars().any(|c| c > '\u{3000}'), "{ja}");
+        }
     }
 
     #[tokio::test]

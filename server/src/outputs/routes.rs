@@ -86,7 +86,17 @@ pub fn cell_rows(chrome: &Chrome, judgement: &Value) -> Vec<CellRow> {
                 .unwrap_or_default();
             let findings = c["rules"]
                 .as_array()
-                .map(|r| r.iter().map(|f| (text(&f["rule"]), text(&f["severity"]), text(&f["detail"]))).collect())
+                .map(|r| {
+                    r.iter()
+                        .map(|f| {
+                            // In the page's language where the finding carries its message.
+                            let detail = serde_json::from_value::<policy::sdc::Says>(f["says"].clone())
+                                .map(|s| crate::i18n::says(chrome.lang, &s))
+                                .unwrap_or_else(|_| text(&f["detail"]));
+                            (text(&f["rule"]), text(&f["severity"]), detail)
+                        })
+                        .collect()
+                })
                 .unwrap_or_default();
             let computed = if c["unrounded"].is_null() { text(&c["computed"]) } else { text(&c["unrounded"]) };
             CellRow {

@@ -123,12 +123,31 @@ fn marks(judged: &crate::gate::Judgement) -> (std::collections::HashMap<(usize, 
             "review"
         };
         let findings = (!cell.findings.is_empty()).then(|| {
-            cell.findings.iter().map(|f| format!("{}: {}", f.rule.name(), f.detail)).collect::<Vec<_>>().join("; ")
+            let lang = crate::i18n::current();
+            cell.findings.iter().map(|f| crate::i18n::finding(lang, f)).collect::<Vec<_>>().join("; ")
         });
         by_cell.insert(cell.at, Mark { level, persons: cell.persons, findings });
     }
-    let summary =
-        GateSummary { status: judged.status.name().to_string(), fail, review, pass, reasons: judged.reasons.clone() };
+    // The reasons in the page's language, from the same tally as the judgement's own.
+    let lang = crate::i18n::current();
+    let (found, primary, secondary) = crate::gate::tally(&judged.cells);
+    let mut reasons: Vec<String> = found
+        .iter()
+        .map(|(rule, severity, n)| {
+            let rule = crate::i18n::text(lang, "finding-rule", Some(&crate::i18n::args(&[("rule", &rule.name())])));
+            let id = if *severity == Severity::Fail { "ws-reason-fail" } else { "ws-reason-review" };
+            crate::i18n::text(lang, id, Some(&crate::i18n::args(&[("count", n), ("rule", &rule)])))
+        })
+        .collect();
+    if primary + secondary > 0 {
+        let counts = [("primary", &primary as &dyn crate::i18n::Arg), ("secondary", &secondary)];
+        reasons.push(crate::i18n::text(lang, "ws-reason-suppressed", Some(&crate::i18n::args(&counts))));
+    }
+    // A refused or failed judgement has its reason and no cells.
+    if found.is_empty() && primary + secondary == 0 {
+        reasons.clone_from(&judged.reasons);
+    }
+    let summary = GateSummary { status: judged.status.name().to_string(), fail, review, pass, reasons };
     (by_cell, summary)
 }
 
@@ -453,5 +472,6 @@ fn charts(
         return Vec::new();
     };
     let left_out = text(current(), "ws-chart-left-out", Some(&args(&[("count", &chart.left_out)])));
-    vec![ShownChart { svg: chart.svg, caption: format!("{}. {left_out}", chart.title) }]
+    let caption = text(current(), "ws-chart-caption", Some(&args(&[("title", &chart.title), ("left", &left_out)])));
+    vec![ShownChart { svg: chart.svg, caption }]
 }

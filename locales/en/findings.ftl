@@ -1,0 +1,57 @@
+# The output gate's findings on a cell (SDC-RULES.md), shown beside the cell.
+
+finding-rule = { $rule ->
+    [threshold] threshold
+    [zero] zero
+    [nk-rule] nk-rule
+    [p-ratio] p-ratio
+    [dof] dof
+    [negative] negative
+    [missing] missing
+    [extreme] extreme
+    [all-values-same] all-values-same
+    [full-cell] full-cell
+    [differencing] differencing
+    [row-level] row-level
+    [identifier] identifier
+    [unknown-lineage] unknown-lineage
+   *[other] { $rule }
+}
+finding = { $rule }: { $detail }
+finding-zero = no person: an empty cell tells about the whole group
+finding-threshold = { $persons ->
+    [one] 1 person
+   *[other] { $persons } persons
+}, fewer than { $threshold }
+finding-threshold-values = { $persons ->
+    [one] 1 person
+   *[other] { $persons } persons
+} with a value, fewer than { $threshold }
+finding-nk = { $n ->
+    [one] the largest contributor holds
+   *[other] the { $n } largest contributors hold
+} { $share } of the total, { $k } or more
+finding-p-ratio = the second largest contributor could estimate the largest within { $within } (needs more than { $p })
+finding-dof = { $dof } degrees of freedom, fewer than { $threshold }
+finding-negative = { $count ->
+    [one] 1 negative value
+   *[other] { $count } negative values
+}
+finding-missing = { $count ->
+    [one] 1 row without the value
+   *[other] { $count } rows without the value
+}
+finding-extreme-one = the { $statistic } is one person's value
+finding-extreme-sides = { $below ->
+    [one] 1 person
+   *[other] { $below } persons
+} at or below the value and { $above ->
+    [one] 1 person
+   *[other] { $above } persons
+} at or above; { $needed } needed on each side
+finding-extreme-unknown = the persons on each side of the value are not known
+finding-all-same = every value is the same
+finding-full-cell = all { $persons } persons are in this cell: no other { $column } has any, so the cell says every one of them has this { $column }
+finding-full-cell-line = all { $persons } persons of { $line } are in this cell: no other { $column } has any, so the cell says every one of them has this { $column }
+finding-differencing = against "{ $cell }" of release { $release }: { $here } persons only here and { $there } only there, fewer than { $threshold } either way
+finding-recomputed = it can be recomputed from totals released before, whatever else is suppressed

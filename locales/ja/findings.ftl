@@ -1,0 +1,36 @@
+# 出力チェックのセルごとの指摘（SDC-RULES.md）。セルの横に表示します。
+
+finding-rule = { $rule ->
+    [threshold] 閾値
+    [zero] ゼロ
+    [nk-rule] 優越（nk）
+    [p-ratio] p 比率
+    [dof] 自由度
+    [negative] 負の値
+    [missing] 欠測
+    [extreme] 極値
+    [all-values-same] 全値同一
+    [full-cell] 全数セル
+    [differencing] 差分
+    [row-level] 行単位
+    [identifier] 識別子
+    [unknown-lineage] 由来不明
+   *[other] { $rule }
+}
+finding = { $rule }：{ $detail }
+finding-zero = 0 人：空のセルはグループ全体について情報を与えます
+finding-threshold = { $persons } 人で、{ $threshold } 人未満です
+finding-threshold-values = 値のある人が { $persons } 人で、{ $threshold } 人未満です
+finding-nk = 上位 { $n } 人の寄与が合計の { $share } を占めます（{ $k } 以上）
+finding-p-ratio = 2 番目に大きい寄与者が最大の寄与を { $within } の精度で推定できます（{ $p } を超える必要があります）
+finding-dof = 自由度が { $dof } で、{ $threshold } 未満です
+finding-negative = 負の値が { $count } 件あります
+finding-missing = 値のない行が { $count } 件あります
+finding-extreme-one = この { $statistic } は 1 人の値です
+finding-extreme-sides = 値以下に { $below } 人、値以上に { $above } 人です。両側に { $needed } 人ずつ必要です
+finding-extreme-unknown = 値の両側の人数がわかりません
+finding-all-same = すべての値が同じです
+finding-full-cell = { $persons } 人全員がこのセルにいます。ほかの { $column } には誰もいないため、このセルは全員がこの { $column } であることを示します
+finding-full-cell-line = { $line } の { $persons } 人全員がこのセルにいます。ほかの { $column } には誰もいないため、このセルは全員がこの { $column } であることを示します
+finding-differencing = 持ち出し済み { $release } の「{ $cell }」との差が、こちらだけ { $here } 人、あちらだけ { $there } 人で、いずれも { $threshold } 人未満です
+finding-recomputed = 他をどう秘匿しても、以前に持ち出した合計から再計算できます
