@@ -108,3 +108,8 @@ ws-reason-review = { $count ->
 } review on { $rule }
 ws-reason-suppressed = { $primary } failing cell(s) and { $secondary } to protect them would be suppressed
 ws-chart-caption = { $title }. { $left }
+
+# The project's outputs, listed in the workspace.
+ws-outputs = Outputs and release requests
+ws-outputs-none = No output has been saved in this project yet.
+ws-outputs-hint = Open an output to see the gate's findings, the custodians' votes and comments, and to ask for its release.

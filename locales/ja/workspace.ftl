@@ -110,3 +110,8 @@ ws-reason-fail = { $rule } で不合格のセル：{ $count } 件
 ws-reason-review = { $rule } で要審査のセル：{ $count } 件
 ws-reason-suppressed = 不合格の { $primary } セルと、それを守るための { $secondary } セルを秘匿します
 ws-chart-caption = { $title }。{ $left }
+
+# ワークスペースに表示するプロジェクトの出力。
+ws-outputs = 出力と持ち出し申請
+ws-outputs-none = このプロジェクトにはまだ保存された出力がありません。
+ws-outputs-hint = 出力を開くと、出力チェックの結果、データ管理者の投票とコメントを確認し、持ち出しを申請できます。

@@ -275,6 +275,11 @@ async fn release_journey(lang: Lang) {
     assert!(state.contains(&message(lang, "out-state", Some(&args(&[("state", &"submitted")])))), "{state}");
     camera.step(&analyst, "output-asked").await;
     let output_url = analyst.current_url().await.unwrap();
+    // The workspace lists the project's outputs and where each request stands.
+    analyst.goto(&format!("{}/projects/{project}/workspace", server.base)).await.unwrap();
+    let listed = find(&analyst, "#workspace-outputs").await.text().await.unwrap();
+    let waiting = message(lang, "out-state", Some(&args(&[("state", &"submitted")])));
+    assert!(listed.contains("Persons by year of birth") && listed.contains(&waiting), "{listed}");
 
     // Two custodians, each in their own browser, approve.
     for name in ["custodian1", "custodian2"] {

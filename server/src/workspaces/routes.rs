@@ -238,6 +238,8 @@ struct WorkspacePage {
     result: Option<Shown>,
     error: Option<String>,
     history: Vec<HistoryRow>,
+    /// The project's outputs and where each release request stands.
+    outputs: Vec<crate::outputs::store::Output>,
 }
 
 /// The analyst's latest queries in the project, newest first.
@@ -290,6 +292,7 @@ async fn page(
         result,
         error,
         history: history(&state.db, id, auth.access.person_id()).await?,
+        outputs: crate::outputs::store::of_project(&state.db, id).await?,
     };
     Ok(Html(page.render()?).into_response())
 }
