@@ -235,9 +235,14 @@ impl<T: Arg + ?Sized> Arg for &T {
 /// A finding of the output gate in `lang`: its rule's name and its words, from the finding's
 /// catalogue message (the English words it was recorded with, when it has none).
 pub fn finding(lang: Lang, f: &policy::sdc::Finding) -> String {
-    let rule = text(lang, "finding-rule", Some(&args(&[("rule", &f.rule.name())])));
+    let rule = rule_name(lang, f.rule);
     let detail = f.says.as_ref().map_or_else(|| f.detail.clone(), |s| says(lang, s));
     text(lang, "finding", Some(&args(&[("rule", &rule), ("detail", &detail)])))
+}
+
+/// The name of a rule of the output gate in `lang`.
+pub fn rule_name(lang: Lang, rule: policy::sdc::Rule) -> String {
+    text(lang, "finding-rule", Some(&args(&[("rule", &rule.name())])))
 }
 
 /// A finding's words in `lang`, from its catalogue message.

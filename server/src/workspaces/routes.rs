@@ -134,7 +134,7 @@ fn marks(judged: &crate::gate::Judgement) -> (std::collections::HashMap<(usize, 
     let mut reasons: Vec<String> = found
         .iter()
         .map(|(rule, severity, n)| {
-            let rule = crate::i18n::text(lang, "finding-rule", Some(&crate::i18n::args(&[("rule", &rule.name())])));
+            let rule = crate::i18n::rule_name(lang, *rule);
             let id = if *severity == Severity::Fail { "ws-reason-fail" } else { "ws-reason-review" };
             crate::i18n::text(lang, id, Some(&crate::i18n::args(&[("count", n), ("rule", &rule)])))
         })
@@ -256,11 +256,8 @@ async fn history(db: &crate::db::Db, project: i64, person: i64) -> Result<Vec<Hi
     Ok(rows
         .into_iter()
         .map(|(at, sql, status, rows)| HistoryRow {
-            at: time::OffsetDateTime::from_unix_timestamp(at / 1000)
-                .ok()
-                .and_then(|t| {
-                    t.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).ok()
-                })
+            at: crate::clock::from_millis(at)
+                .format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC"))
                 .unwrap_or_default(),
             sql,
             status,
