@@ -55,3 +55,18 @@ finding-full-cell = all { $persons } persons are in this cell: no other { $colum
 finding-full-cell-line = all { $persons } persons of { $line } are in this cell: no other { $column } has any, so the cell says every one of them has this { $column }
 finding-differencing = against "{ $cell }" of release { $release }: { $here } persons only here and { $there } only there, fewer than { $threshold } either way
 finding-recomputed = it can be recomputed from totals released before, whatever else is suppressed
+
+# The gate's reasons for a whole table (stored with each judgement as messages).
+gate-reason-fail = { $count ->
+    [one] 1 cell fails
+   *[other] { $count } cells fail
+} on { finding-rule }
+gate-reason-review = { $count ->
+    [one] 1 cell needs
+   *[other] { $count } cells need
+} review on { finding-rule }
+gate-reason-suppressed = { $total } cells suppressed: { $primary } failing, { $secondary } to protect them
+gate-refused-lineage = { finding-rule }: { $reason }
+gate-refused-truncated = the result has more rows than a workspace shows; narrow the query
+gate-refused-no-rules = unknown-lineage: { $function } has no disclosure rules; it cannot be released
+gate-refused-uses = unknown-lineage: the result does not say which aggregates its columns come from

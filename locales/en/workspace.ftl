@@ -98,15 +98,6 @@ runners-in-force = { $active ->
 runners-none = No runner is running: each starts with its workspace's first query and stops after 15 minutes unused.
 
 # The gate's summary above a result, and a chart's caption.
-ws-reason-fail = { $count ->
-    [one] 1 cell fails
-   *[other] { $count } cells fail
-} on { $rule }
-ws-reason-review = { $count ->
-    [one] 1 cell needs
-   *[other] { $count } cells need
-} review on { $rule }
-ws-reason-suppressed = { $primary } failing cell(s) and { $secondary } to protect them would be suppressed
 ws-chart-caption = { $title }. { $left }
 
 # The project's outputs, listed in the workspace.

@@ -34,3 +34,12 @@ finding-full-cell = { $persons } 人全員がこのセルにいます。ほか�
 finding-full-cell-line = { $line } の { $persons } 人全員がこのセルにいます。ほかの { $column } には誰もいないため、このセルは全員がこの { $column } であることを示します
 finding-differencing = 持ち出し済み { $release } の「{ $cell }」との差が、こちらだけ { $here } 人、あちらだけ { $there } 人で、いずれも { $threshold } 人未満です
 finding-recomputed = 他をどう秘匿しても、以前に持ち出した合計から再計算できます
+
+# 表全体についての出力チェックの理由（判定ごとにメッセージとして保存）。
+gate-reason-fail = { finding-rule } で不合格のセル：{ $count } 件
+gate-reason-review = { finding-rule } で要審査のセル：{ $count } 件
+gate-reason-suppressed = { $total } セルを秘匿：不合格の { $primary } セルと、それを守るための { $secondary } セル
+gate-refused-lineage = { finding-rule }：{ $reason }
+gate-refused-truncated = 結果の行数がワークスペースで表示できる数を超えています。クエリで絞り込んでください
+gate-refused-no-rules = 由来不明：{ $function } には開示の規則がないため、持ち出せません
+gate-refused-uses = 由来不明：結果のどの列がどの集計から来たのか分かりません

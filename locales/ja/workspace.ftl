@@ -106,9 +106,6 @@ runners-in-force = { $active ->
 runners-none = 稼働中の実行環境はありません。実行環境はワークスペースの最初のクエリで起動し、15 分間使われないと停止します。
 
 # 結果の上に出す出力チェックの要約と、グラフの説明。
-ws-reason-fail = { $rule } で不合格のセル：{ $count } 件
-ws-reason-review = { $rule } で要審査のセル：{ $count } 件
-ws-reason-suppressed = 不合格の { $primary } セルと、それを守るための { $secondary } セルを秘匿します
 ws-chart-caption = { $title }。{ $left }
 
 # ワークスペースに表示するプロジェクトの出力。

@@ -5,6 +5,7 @@
 //! The unit is always the person: thresholds count persons, dominance is judged on each
 //! person's contribution (all their rows in the cell added up), never on rows.
 
+pub use crate::Says;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -225,23 +226,6 @@ pub struct Finding {
     /// (`finding-...`) and its arguments. Findings recorded before it existed have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub says: Option<Says>,
-}
-
-/// A finding's words as a catalogue message: its id and its arguments, each written as text
-/// (whole numbers stay parseable, so that a language can choose a plural form).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Says {
-    /// The message id.
-    pub id: String,
-    /// Name and value of each argument.
-    pub args: Vec<(String, String)>,
-}
-
-impl Says {
-    /// Message `id` with `args`.
-    pub fn new(id: &str, args: &[(&str, String)]) -> Says {
-        Says { id: id.to_string(), args: args.iter().map(|(k, v)| ((*k).to_string(), v.clone())).collect() }
-    }
 }
 
 impl Finding {

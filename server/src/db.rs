@@ -271,9 +271,13 @@ mod tests {
 /// database failure (logged, never shown).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A rule was broken; the text says which, in the user's words.
-    #[error("{0}")]
-    Rule(String),
+    /// A rule was broken; the message says which, in the reader's language.
+    #[error("{}", crate::i18n::en(.0))]
+    Rule(crate::i18n::Says),
+    /// The database holds something the code cannot read (a broken invariant, not the user's
+    /// doing): an internal error.
+    #[error("the database holds invalid data: {0}")]
+    Corrupt(String),
     /// The object does not exist.
     #[error("not found")]
     NotFound,

@@ -79,7 +79,7 @@ pub async fn seed(
             NewPerson {
                 username: &username,
                 display_name: &display_name,
-                password_hash: password.hash().map_err(StoreError::Rule)?,
+                password_hash: password.hash().map_err(StoreError::Corrupt)?,
                 roles: &[*platform_role],
                 totp_secret: Some(totp.to_base32()),
                 // Demo passwords are printed for the demo's sake and stay as they are.
@@ -138,7 +138,7 @@ async fn demo_dataset(
         .map_err(|e| SeedError::Data(e.to_string()))?
         .map_err(|e| SeedError::Data(e.to_string()))?;
     let request = ingest::Request {
-        dataset: DatasetName::parse(DEMO_DATASET).map_err(SeedError::Data)?,
+        dataset: DatasetName::parse(DEMO_DATASET).map_err(|e| SeedError::Data(crate::i18n::en(&e)))?,
         description: "Synthetic OMOP-shaped claims and records (demo; no real person)".into(),
         person_column: "person_id".into(),
         source: source.clone(),

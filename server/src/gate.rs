@@ -78,21 +78,23 @@ impl Suppression {
 pub struct Judgement {
     /// pass, review, fail or refused.
     pub status: Status,
-    /// Why, in words, for the table as a whole.
+    /// Why, in English words, for the table as a whole (the command line prints these).
     pub reasons: Vec<String>,
+    /// The same reasons as catalogue messages, for pages in the reader's language.
+    pub says: Vec<crate::i18n::Says>,
     /// Every value cell.
     pub cells: Vec<Cell>,
 }
 
-fn refused(reason: String) -> Judgement {
-    Judgement { status: Status::Refused, reasons: vec![reason], cells: vec![] }
+fn refused(reason: crate::i18n::Says) -> Judgement {
+    Judgement { status: Status::Refused, reasons: vec![crate::i18n::en(&reason)], says: vec![reason], cells: vec![] }
 }
 
 /// The statistic of one of the query's aggregates, or why it has none.
-fn statistic_of(a: &Aggregated, measures: &[Measure]) -> Result<Statistic, String> {
+fn statistic_of(a: &Aggregated, measures: &[Measure]) -> Result<Statistic, crate::i18n::Says> {
     let of_person = measures.get(a.measure).is_some_and(|m| m.of_person);
     Statistic::of_function(&a.function, a.distinct, of_person)
-        .ok_or_else(|| format!("{} has no disclosure rules; it cannot be released", a.function))
+        .ok_or_else(|| crate::says!("gate-refused-no-rules", function = a.function))
 }
 
 fn text_of(v: &Value) -> Option<String> {
@@ -107,20 +109,24 @@ fn text_of(v: &Value) -> Option<String> {
 pub fn judge(answer: &Answer, params: &Params) -> Judgement {
     match &answer.lineage {
         Lineage::Aggregate => {}
-        Lineage::RowLevel(reason) => return refused(format!("row-level: {reason}")),
-        Lineage::Unknown(reason) => return refused(format!("unknown-lineage: {reason}")),
+        Lineage::RowLevel(reason) => {
+            return refused(crate::says!("gate-refused-lineage", rule = "row-level", reason = reason));
+        }
+        Lineage::Unknown(reason) => {
+            return refused(crate::says!("gate-refused-lineage", rule = "unknown-lineage", reason = reason));
+        }
     }
     if answer.truncated {
-        return refused("the result has more rows than a workspace shows; narrow the query".into());
+        return refused(crate::says!("gate-refused-truncated"));
     }
-    let statistics: Vec<Result<Statistic, String>> =
+    let statistics: Vec<Result<Statistic, crate::i18n::Says>> =
         answer.aggregates.iter().map(|a| statistic_of(a, &answer.measures)).collect();
     if let Some(Err(reason)) = statistics.iter().find(|s| s.is_err()) {
-        return refused(format!("unknown-lineage: {reason}"));
+        return refused(reason.clone());
     }
     let names: Vec<String> = answer.schema.fields().iter().map(|f| f.name().clone()).collect();
     if answer.uses.len() != names.len() {
-        return refused("unknown-lineage: the result does not say which aggregates its columns come from".into());
+        return refused(crate::says!("gate-refused-uses"));
     }
     let groups: Vec<usize> = (0..names.len()).filter(|c| answer.uses[*c].is_empty()).collect();
     let rows = workspace_runner::text::rows_json(&answer.batches);
@@ -217,21 +223,18 @@ pub fn tally(cells: &[Cell]) -> (Vec<(Rule, Severity, usize)>, usize, usize) {
 fn finish(cells: Vec<Cell>) -> Judgement {
     let status = Status::of(cells.iter().filter(|c| c.suppression.is_none()).flat_map(|c| c.findings.iter()));
     let (found, primary, secondary) = tally(&cells);
-    let mut reasons: Vec<String> = found
+    let mut says: Vec<crate::i18n::Says> = found
         .iter()
-        .map(|(rule, severity, n)| {
-            let what = match severity {
-                Severity::Fail => "fail",
-                Severity::Review => "need review",
-            };
-            format!("{n} cell{} {what} on {rule}", if *n == 1 { "" } else { "s" })
+        .map(|(rule, severity, n)| match severity {
+            Severity::Fail => crate::says!("gate-reason-fail", count = n, rule = rule.name()),
+            Severity::Review => crate::says!("gate-reason-review", count = n, rule = rule.name()),
         })
         .collect();
     if primary + secondary > 0 {
-        reasons
-            .push(format!("{} cells suppressed: {primary} failing, {secondary} to protect them", primary + secondary));
+        let total = primary + secondary;
+        says.push(crate::says!("gate-reason-suppressed", total = total, primary = primary, secondary = secondary));
     }
-    Judgement { status, reasons, cells }
+    Judgement { status, reasons: says.iter().map(crate::i18n::en).collect(), says, cells }
 }
 
 impl Cell {
@@ -626,7 +629,7 @@ pub fn judgement_json(j: &Judgement) -> Value {
             })
         })
         .collect();
-    json!({"status": j.status.name(), "reasons": j.reasons, "cells": cells})
+    json!({"status": j.status.name(), "reasons": j.reasons, "says": j.says, "cells": cells})
 }
 
 /// What `tre gate check` prints for a query that did not run: a statement that may not run

@@ -423,7 +423,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let objects = tre_server::objects::Objects::open(&config.objects)?;
             let access = command_line_custodian(&db, clock.as_ref(), &custodian).await?;
             let request = tre_server::datasets::ingest::Request {
-                dataset: tre_server::datasets::domain::DatasetName::parse(&name).map_err(anyhow::Error::msg)?,
+                dataset: tre_server::datasets::domain::DatasetName::parse(&name)
+                    .map_err(|e| anyhow::anyhow!(tre_server::i18n::en(&e)))?,
                 description,
                 person_column,
                 source,
@@ -522,8 +523,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Admin { command: AdminCommand::CreateAdministrator { username, name } } => {
             let config = load_config()?;
             let db = tre_server::open_database(&config).await?;
-            let username = Username::parse(&username).map_err(anyhow::Error::msg)?;
-            let display_name = DisplayName::parse(&name).map_err(anyhow::Error::msg)?;
+            let username = Username::parse(&username).map_err(|e| anyhow::anyhow!(tre_server::i18n::en(&e)))?;
+            let display_name = DisplayName::parse(&name).map_err(|e| anyhow::anyhow!(tre_server::i18n::en(&e)))?;
             let password = NewPassword::generate();
             let id = tre_server::accounts::store::create_person(
                 &db,
@@ -576,7 +577,7 @@ async fn command_line_custodian(
     clock: &dyn Clock,
     custodian: &str,
 ) -> anyhow::Result<tre_server::access::PlatformAccess> {
-    let username = Username::parse(custodian).map_err(anyhow::Error::msg)?;
+    let username = Username::parse(custodian).map_err(|e| anyhow::anyhow!(tre_server::i18n::en(&e)))?;
     Ok(tre_server::access::store::authorise_command_line_operator(
         db,
         clock,

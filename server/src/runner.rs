@@ -6,6 +6,23 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use workspace_runner::{Answer, EngineError, Limits, RunnerProcess, Table};
 
+/// An engine error in the reader's words. The engine's own detail (a parser's or planner's
+/// text, which names the SQL's tables and columns but never a value or a path) stays as the
+/// engine wrote it; the English reads exactly as the runner's own message.
+pub fn says(e: &EngineError) -> crate::i18n::Says {
+    match e {
+        EngineError::Refused(d) => crate::says!("engine-refused", detail = d),
+        EngineError::Syntax(d) => crate::says!("engine-syntax", detail = d),
+        EngineError::Planning(d) => crate::says!("engine-planning", detail = d),
+        EngineError::Failed(d) => crate::says!("engine-failed", detail = d),
+        EngineError::TimedOut(s) => crate::says!("engine-timed-out", seconds = s),
+        EngineError::Busy(d) => crate::says!("engine-busy", detail = d),
+        EngineError::Setup(d) => crate::says!("engine-setup", detail = d),
+        EngineError::Stopped(d) => crate::says!("engine-stopped", detail = d),
+        EngineError::Unavailable => crate::says!("engine-unavailable"),
+    }
+}
+
 /// The `tre-runner` binary: `TRE_RUNNER` if set, else beside the running `tre`.
 pub fn runner_exe() -> Result<PathBuf, EngineError> {
     if let Ok(path) = std::env::var("TRE_RUNNER") {

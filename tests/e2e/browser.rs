@@ -258,7 +258,9 @@ async fn release_journey(lang: Lang) {
     fill(&analyst, "#output-title", "Persons by year of birth").await;
     click_away(&analyst, "form.save-output button[type=submit]").await;
     let page = text(&analyst).await;
-    assert!(page.contains("fail"), "the small cells fail: {page}");
+    // The gate's summary, in the page's language: cells fail on the threshold.
+    let failing = message(lang, "gate-reason-fail", Some(&args(&[("count", &left_out), ("rule", &"threshold")])));
+    assert!(page.contains(&failing), "the small cells fail: {failing} / {page}");
     assert!(page.contains(&threshold), "the reason is shown: {page}");
     camera.step(&analyst, "output-fails").await;
 

@@ -55,7 +55,7 @@ async fn catalogue_and_dictionary(engine: Engine) {
     assert_eq!(p.status, StatusCode::FORBIDDEN);
     let p = custodian.submit(&page_path, &person_form[0], &[("column", "visit_occurrence_id")]).await;
     assert_eq!(p.status, StatusCode::CONFLICT, "{}", p.body);
-    assert!(p.body.contains("extracts have been built"), "{}", p.body);
+    assert!(p.body.contains("Extracts have been built"), "{}", p.body);
     assert!(custodian.get(&page_path).await.body.contains("<option value=\"person_id\" selected>"));
     server.stop().await;
 }

@@ -121,10 +121,7 @@ impl Denial {
         match self {
             Denial::MfaIncomplete => "mfa_incomplete",
             Denial::AccountInactive => "account_inactive",
-            Denial::Accreditation(Lapse::NoTraining) => "no_training",
-            Denial::Accreditation(Lapse::TrainingExpired { .. }) => "training_expired",
-            Denial::Accreditation(Lapse::TrainingNotYetCompleted) => "training_not_completed",
-            Denial::Accreditation(Lapse::NoDeclaration) => "no_declaration",
+            Denial::Accreditation(lapse) => lapse.code(),
             Denial::NoSuchProject => "no_such_project",
             Denial::ProjectNotApproved(_) => "project_not_approved",
             Denial::ProjectNotStarted(_) => "project_not_started",
@@ -137,24 +134,30 @@ impl Denial {
     }
 }
 
+impl Denial {
+    /// The denial in the reader's words.
+    pub fn says(&self) -> crate::i18n::Says {
+        use crate::accreditation::domain::format_date;
+        use crate::i18n::Says;
+        match self {
+            Denial::MfaIncomplete => crate::says!("denial-mfa"),
+            Denial::AccountInactive => crate::says!("denial-inactive"),
+            Denial::Accreditation(lapse) => Says { id: "denial-accreditation".into(), ..lapse.says() },
+            Denial::NoSuchProject => crate::says!("denial-no-project"),
+            Denial::ProjectNotApproved(s) => crate::says!("denial-not-approved", status = s.as_str()),
+            Denial::ProjectNotStarted(d) => crate::says!("denial-not-started", on = format_date(*d)),
+            Denial::ProjectEnded(d) => crate::says!("denial-ended", on = format_date(*d)),
+            Denial::NotMember => crate::says!("denial-not-member"),
+            Denial::MembershipNotActive => crate::says!("denial-membership-inactive"),
+            Denial::NotPermitted => crate::says!("denial-not-permitted"),
+            Denial::PolicyError => crate::says!("denial-policy-error"),
+        }
+    }
+}
+
 impl std::fmt::Display for Denial {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::accreditation::domain::format_date;
-        match self {
-            Denial::MfaIncomplete => write!(f, "Sign in with your one-time code first."),
-            Denial::AccountInactive => write!(f, "Your account is deactivated."),
-            Denial::Accreditation(lapse) => write!(f, "Your accreditation is not valid: {lapse}."),
-            Denial::NoSuchProject => write!(f, "There is no such project."),
-            Denial::ProjectNotApproved(s) => {
-                write!(f, "The project is {}; only approved projects can be used.", s.as_str())
-            }
-            Denial::ProjectNotStarted(d) => write!(f, "The project's approval starts on {}.", format_date(*d)),
-            Denial::ProjectEnded(d) => write!(f, "The project's approval ended on {}.", format_date(*d)),
-            Denial::NotMember => write!(f, "You are not a member of this project."),
-            Denial::MembershipNotActive => write!(f, "Your membership of this project is not active."),
-            Denial::NotPermitted => write!(f, "Your role in this project does not allow this."),
-            Denial::PolicyError => write!(f, "Access could not be decided, so it is denied."),
-        }
+        f.write_str(&crate::i18n::en(&self.says()))
     }
 }
 

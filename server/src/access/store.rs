@@ -119,9 +119,9 @@ pub async fn authorise_command_line_operator(
     username: &crate::accounts::domain::Username,
     action: PlatformAction,
 ) -> Result<PlatformAccess, AuthoriseError> {
-    let auth = accounts::auth_by_username(db, username)
-        .await?
-        .ok_or_else(|| AuthoriseError::Store(StoreError::Rule(format!("nobody is called {}", username.as_str()))))?;
+    let auth = accounts::auth_by_username(db, username).await?.ok_or_else(|| {
+        AuthoriseError::Store(StoreError::Rule(crate::says!("nobody-called", username = username.as_str())))
+    })?;
     let roles = accounts::roles_of(db, auth.id).await?;
     let result = domain::decide_platform(auth.id, true, auth.active, &roles, action, policy).await;
     let event = match &result {

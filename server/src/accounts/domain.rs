@@ -13,15 +13,12 @@ pub struct Username(String);
 
 impl Username {
     /// Parses a username.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, crate::i18n::Says> {
         let s = input.trim().to_lowercase();
         let first_ok = s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
         let chars_ok = s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
         if !(2..=64).contains(&s.len()) || !first_ok || !chars_ok {
-            return Err(
-                "a username has 2 to 64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit"
-                    .into(),
-            );
+            return Err(crate::says!("invalid-username"));
         }
         Ok(Self(s))
     }
@@ -38,10 +35,10 @@ pub struct DisplayName(String);
 
 impl DisplayName {
     /// Parses a display name.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, crate::i18n::Says> {
         let s = input.trim();
         if s.is_empty() || s.chars().count() > 120 || s.chars().any(char::is_control) {
-            return Err("a name has 1 to 120 characters and no control characters".into());
+            return Err(crate::says!("invalid-display-name"));
         }
         Ok(Self(s.to_string()))
     }
@@ -64,10 +61,10 @@ impl std::fmt::Debug for NewPassword {
 
 impl NewPassword {
     /// Accepts 12 to 256 characters.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, crate::i18n::Says> {
         let n = input.chars().count();
         if !(12..=256).contains(&n) {
-            return Err("a password has 12 to 256 characters".into());
+            return Err(crate::says!("invalid-password"));
         }
         Ok(Self(input.to_string()))
     }

@@ -82,7 +82,7 @@ fn say(id: &str) -> String {
 
 /// The error page of a locked account (after too many failures).
 fn locked_for_a_while() -> AppError {
-    AppError::TooManyAttempts(say("accounts-locked"))
+    AppError::TooManyAttempts(crate::says!("accounts-locked"))
 }
 
 // ----- Sign-in: password -----
@@ -140,7 +140,7 @@ async fn signin(
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
     if !state.config.local_signin {
-        return Err(AppError::Forbidden(say("accounts-local-off")));
+        return Err(AppError::Forbidden(crate::says!("accounts-local-off")));
     }
     let Ok(username) = Username::parse(&form.username) else {
         store::record_malformed_username(&state.db, now).await?;
@@ -150,11 +150,7 @@ async fn signin(
     let person = auth.as_ref().map(|a| a.id);
     if let Some(left) = store::throttle(&state.db, &username).await?.locked_for(to_millis(now)) {
         store::record_locked_attempt(&state.db, now, &username, person).await?;
-        return Err(AppError::TooManyAttempts(Chrome::default().t1(
-            "accounts-locked-more-minutes",
-            "minutes",
-            minutes(left),
-        )));
+        return Err(AppError::TooManyAttempts(crate::says!("accounts-locked-more-minutes", minutes = minutes(left))));
     }
     let password_ok = match auth.as_ref().and_then(|a| a.password_hash.as_deref()) {
         Some(hash) => verify_password(hash, &form.password),
@@ -192,10 +188,10 @@ async fn signin(
             )
             .await?;
             if locked {
-                return Err(AppError::TooManyAttempts(Chrome::default().t1(
+                let lockout = i64::try_from(state.config.signin_lockout.as_millis()).unwrap_or(0);
+                return Err(AppError::TooManyAttempts(crate::says!(
                     "accounts-locked-minutes",
-                    "minutes",
-                    minutes(i64::try_from(state.config.signin_lockout.as_millis()).unwrap_or(0)),
+                    minutes = minutes(lockout)
                 )));
             }
             return signin_again(&state, &session, username.as_str().into()).await;
@@ -413,7 +409,7 @@ async fn enrol(
         .get::<String>(ENROL_SECRET_KEY)
         .await?
         .and_then(|s| TotpSecret::from_base32(&s))
-        .ok_or_else(|| AppError::BadRequest(say("enrol-expired")))?;
+        .ok_or_else(|| AppError::BadRequest(crate::says!("enrol-expired")))?;
     match secret.check(&form.code, unix_seconds(&state), 0) {
         Ok(step) => {
             store::complete_enrolment(
@@ -460,15 +456,18 @@ struct PasswordForm {
 }
 
 /// Checks a new password against the rules and the current hash; returns its hash.
-fn new_password_hash(form: &PasswordForm, current_hash: Option<&str>) -> Result<String, String> {
+fn new_password_hash(form: &PasswordForm, current_hash: Option<&str>) -> Result<String, crate::i18n::Says> {
     let new = NewPassword::parse(&form.new_password)?;
     if form.new_password != form.confirm_password {
-        return Err(say("password-differ"));
+        return Err(crate::says!("password-differ"));
     }
     if current_hash.is_some_and(|h| verify_password(h, &form.new_password)) {
-        return Err(say("password-same"));
+        return Err(crate::says!("password-same"));
     }
-    new.hash()
+    new.hash().map_err(|e| {
+        tracing::error!(error.cause = %e, "a password could not be hashed");
+        crate::says!("password-not-set")
+    })
 }
 
 async fn password_form(
@@ -502,7 +501,11 @@ async fn new_password(
             finish_signin(&state, &p.session).await?;
             Ok(Redirect::to("/").into_response())
         }
-        Err(e) => password_form(anonymous_chrome(&p.session).await?, Some(e), "/signin/password", false).await,
+        Err(e) => {
+            let chrome = anonymous_chrome(&p.session).await?;
+            let error = chrome.says(&e);
+            password_form(chrome, Some(error), "/signin/password", false).await
+        }
     }
 }
 
@@ -519,7 +522,7 @@ async fn change_password(
     let current = form.current_password.as_deref().unwrap_or_default();
     let current_ok = auth.password_hash.as_deref().is_some_and(|h| verify_password(h, current));
     if !current_ok {
-        let username = Username::parse(&me.username).map_err(AppError::Internal)?;
+        let username = Username::parse(&me.username).map_err(|e| AppError::Internal(crate::i18n::en(&e)))?;
         let locked = store::record_failure(
             &state.db,
             state.clock.now(),
@@ -545,7 +548,11 @@ async fn change_password(
             me.session.cycle_id().await?;
             Ok(Redirect::to("/").into_response())
         }
-        Err(e) => password_form(me.chrome().await?, Some(e), "/account/password", true).await,
+        Err(e) => {
+            let chrome = me.chrome().await?;
+            let error = chrome.says(&e);
+            password_form(chrome, Some(error), "/account/password", true).await
+        }
     }
 }
 
@@ -581,7 +588,7 @@ async fn switch_language(
     ValidForm(form): ValidForm<LanguageForm>,
 ) -> Result<Response, AppError> {
     let Some(lang) = crate::i18n::Lang::parse(&form.language) else {
-        return Err(AppError::BadRequest(format!("There is no language {:?} here.", form.language)));
+        return Err(AppError::BadRequest(crate::says!("no-such-language", value = form.language)));
     };
     let signed_in = session.get::<String>(STAGE_KEY).await?.as_deref() == Some(Stage::SignedIn.as_str());
     if signed_in && let Some(person) = session.get::<i64>(PERSON_KEY).await? {
@@ -670,8 +677,8 @@ async fn home(State(state): State<AppState>, me: SignedIn) -> Result<Response, A
         .iter()
         .any(|r| matches!(r, PlatformRole::Custodian | PlatformRole::BoardMember | PlatformRole::Administrator));
     let all_projects = if oversees { Some(crate::projects::store::all(&state.db).await?) } else { None };
+    let chrome = me.chrome().await?;
     html(HomePage {
-        chrome: me.chrome().await?,
         name: me.display_name.clone(),
         roles: me.roles.iter().map(|r| r.as_str()).collect(),
         accreditation,
@@ -684,8 +691,9 @@ async fn home(State(state): State<AppState>, me: SignedIn) -> Result<Response, A
         notifications: crate::notifications::latest(&state.db, me.person_id, 10)
             .await?
             .into_iter()
-            .map(|(at, m)| (format_date(at.date()), m))
+            .map(|(at, m)| (format_date(at.date()), chrome.says(&m)))
             .collect(),
+        chrome,
     })
 }
 
@@ -926,7 +934,7 @@ async fn add_declaration(
     let id = parse_id(&id)?;
     let signed_on = parse_date(&form.signed_on).map_err(AppError::Invalid)?;
     if signed_on > state.clock.now().date() {
-        return Err(AppError::Invalid(say("admin-person-declaration-future")));
+        return Err(AppError::Invalid(crate::says!("admin-person-declaration-future")));
     }
     accreditation_store::record_declaration(
         &state.db,

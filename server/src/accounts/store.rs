@@ -211,7 +211,7 @@ pub async fn complete_enrolment(
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() != 1 {
-        return Err(StoreError::Rule("this account already has an authenticator".into()));
+        return Err(StoreError::Rule(crate::says!("account-has-authenticator")));
     }
     sqlx::query("DELETE FROM signin_throttle WHERE username = $1").bind(username.as_str()).execute(&mut *tx).await?;
     append(
@@ -402,7 +402,7 @@ pub async fn create_person(
         .fetch_optional(&mut *tx)
         .await?;
     if taken.is_some() {
-        return Err(StoreError::Rule(format!("the username {} is taken", new.username.as_str())));
+        return Err(StoreError::Rule(crate::says!("username-taken", username = new.username.as_str())));
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO people (username, display_name, password_hash, totp_secret, totp_enrolled, password_must_change, created_at)
@@ -452,7 +452,7 @@ pub async fn set_roles(
         return Err(StoreError::NotFound);
     }
     if person == admin.person_id() && !roles.contains(&PlatformRole::Administrator) {
-        return Err(StoreError::Rule("you cannot remove your own administrator role".into()));
+        return Err(StoreError::Rule(crate::says!("own-admin-role")));
     }
     sqlx::query("DELETE FROM platform_roles WHERE person_id = $1").bind(person).execute(&mut *tx).await?;
     for role in roles {
@@ -502,7 +502,7 @@ pub async fn set_email(
     } else if email.len() <= 254 && email.parse::<lettre::Address>().is_ok() {
         Some(email.to_string())
     } else {
-        return Err(StoreError::Rule(format!("{email:?} is not an email address")));
+        return Err(StoreError::Rule(crate::says!("invalid-email", value = email)));
     };
     let mut tx = db.begin_write().await?;
     let updated =
@@ -551,7 +551,7 @@ pub async fn reset(
                 .execute(&mut *tx)
                 .await?
         }
-        (Reset::Password, None) => return Err(StoreError::Rule("a password reset needs a new password".into())),
+        (Reset::Password, None) => return Err(StoreError::Rule(crate::says!("reset-needs-password"))),
     };
     if result.rows_affected() != 1 {
         return Err(StoreError::NotFound);

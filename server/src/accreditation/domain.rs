@@ -39,14 +39,34 @@ pub enum Lapse {
     NoDeclaration,
 }
 
+impl Lapse {
+    /// The lapse in the reader's words.
+    pub fn says(&self) -> crate::i18n::Says {
+        crate::says!("lapse", why = self.code(), on = self.on())
+    }
+
+    /// A short stable name, as in audit entries.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Lapse::NoTraining => "no_training",
+            Lapse::TrainingExpired { .. } => "training_expired",
+            Lapse::TrainingNotYetCompleted => "training_not_completed",
+            Lapse::NoDeclaration => "no_declaration",
+        }
+    }
+
+    /// The day training expired, when that is the lapse (`YYYY-MM-DD`), or nothing.
+    fn on(&self) -> String {
+        match self {
+            Lapse::TrainingExpired { on } => format_date(*on),
+            _ => String::new(),
+        }
+    }
+}
+
 impl std::fmt::Display for Lapse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Lapse::NoTraining => write!(f, "no completed training is recorded"),
-            Lapse::TrainingExpired { on } => write!(f, "training expired on {}", format_date(*on)),
-            Lapse::TrainingNotYetCompleted => write!(f, "training is recorded as completed in the future"),
-            Lapse::NoDeclaration => write!(f, "the researcher declaration has not been signed"),
-        }
+        f.write_str(&crate::i18n::en(&self.says()))
     }
 }
 
@@ -85,24 +105,24 @@ pub fn format_date(d: Date) -> String {
 }
 
 /// Parses `YYYY-MM-DD`.
-pub fn parse_date(s: &str) -> Result<Date, String> {
+pub fn parse_date(s: &str) -> Result<Date, crate::i18n::Says> {
     Date::parse(s.trim(), format_description!("[year]-[month]-[day]"))
-        .map_err(|_| format!("{:?} is not a date like 2026-04-01", s.trim()))
+        .map_err(|_| crate::says!("invalid-date", value = s.trim()))
 }
 
 /// A training course name: 1 to 200 characters, no control characters.
-pub fn parse_course(s: &str) -> Result<String, String> {
+pub fn parse_course(s: &str) -> Result<String, crate::i18n::Says> {
     let s = s.trim();
     if s.is_empty() || s.chars().count() > 200 || s.chars().any(char::is_control) {
-        return Err("a course name has 1 to 200 characters".into());
+        return Err(crate::says!("invalid-course"));
     }
     Ok(s.to_string())
 }
 
 /// Validates a training record's dates: expiry after completion.
-pub fn check_training_dates(completed_on: Date, expires_on: Date) -> Result<(), String> {
+pub fn check_training_dates(completed_on: Date, expires_on: Date) -> Result<(), crate::i18n::Says> {
     if expires_on <= completed_on {
-        return Err("the expiry date must be after the completion date".into());
+        return Err(crate::says!("invalid-training-dates"));
     }
     Ok(())
 }

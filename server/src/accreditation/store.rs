@@ -116,7 +116,7 @@ pub async fn record_declaration(
 ) -> Result<(), StoreError> {
     let version = version.trim();
     if version.is_empty() || version.len() > 40 || version.chars().any(char::is_control) {
-        return Err(StoreError::Rule("a declaration version has 1 to 40 characters".into()));
+        return Err(StoreError::Rule(crate::says!("invalid-declaration-version")));
     }
     let mut tx = db.begin_write().await?;
     person_exists(&mut tx, person).await?;

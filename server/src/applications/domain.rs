@@ -249,18 +249,23 @@ impl VoteRefusal {
     }
 }
 
+impl VoteRefusal {
+    /// The refusal in the reader's words.
+    pub fn says(&self) -> crate::i18n::Says {
+        match self {
+            VoteRefusal::NotOpen(s) => crate::says!("app-vote-not-open", state = s.as_str()),
+            VoteRefusal::NotDeclared => crate::says!("app-vote-not-declared"),
+            VoteRefusal::Conflicted => crate::says!("app-vote-conflicted"),
+            VoteRefusal::AlreadyVoted => crate::says!("app-vote-already"),
+            VoteRefusal::OwnApplication => crate::says!("app-vote-own"),
+            VoteRefusal::CommentNeeded => crate::says!("app-vote-comment-needed"),
+        }
+    }
+}
+
 impl std::fmt::Display for VoteRefusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            VoteRefusal::NotOpen(s) => write!(f, "This application is {}; it is not waiting for votes.", s.label()),
-            VoteRefusal::NotDeclared => write!(f, "Declare whether you have a conflict of interest first."),
-            VoteRefusal::Conflicted => write!(f, "You declared a conflict of interest, so you cannot vote on it."),
-            VoteRefusal::AlreadyVoted => write!(f, "You have voted on this version already."),
-            VoteRefusal::OwnApplication => write!(f, "You are on this application's team, so you cannot vote on it."),
-            VoteRefusal::CommentNeeded => {
-                write!(f, "Write the conditions, the changes wanted or the reason for rejecting in the comment.")
-            }
-        }
+        f.write_str(&crate::i18n::en(&self.says()))
     }
 }
 
@@ -320,42 +325,42 @@ pub fn requested_columns(request: &str) -> Vec<(String, Vec<String>)> {
 
 /// The body checked for submission on `today`: every required field, dates in order and the
 /// end still to come, sizes bounded. Returns the dates.
-pub fn check_on(body: &Body, today: Date) -> Result<(Date, Date), String> {
+pub fn check_on(body: &Body, today: Date) -> Result<(Date, Date), crate::i18n::Says> {
     let (starts, ends) = check(body)?;
     if ends < today {
-        return Err("The end date is in the past.".into());
+        return Err(crate::says!("app-end-past"));
     }
     Ok((starts, ends))
 }
 
 /// The body checked: every required field, dates in order, sizes bounded. Returns the dates.
-pub fn check(body: &Body) -> Result<(Date, Date), String> {
+pub fn check(body: &Body) -> Result<(Date, Date), crate::i18n::Says> {
     use crate::accreditation::domain::parse_date;
     let required = [
         ("title", &body.title, 200),
         ("purpose", &body.purpose, 10_000),
-        ("lay summary", &body.lay_summary, 2_000),
-        ("public benefit", &body.public_benefit, 5_000),
+        ("lay_summary", &body.lay_summary, 2_000),
+        ("public_benefit", &body.public_benefit, 5_000),
         ("organisation", &body.organisation, 200),
-        ("data request", &body.data_request, 10_000),
-        ("ethics committee reference", &body.ethics_reference, 200),
-        ("intended outputs", &body.outputs_intended, 5_000),
+        ("data_request", &body.data_request, 10_000),
+        ("ethics_reference", &body.ethics_reference, 200),
+        ("outputs_intended", &body.outputs_intended, 5_000),
     ];
     for (name, value, max) in required {
         if value.trim().is_empty() {
-            return Err(format!("The {name} is required."));
+            return Err(crate::says!("app-field-required", field = name));
         }
         if value.chars().count() > max {
-            return Err(format!("The {name} is longer than {max} characters."));
+            return Err(crate::says!("app-field-too-long", field = name, max = max));
         }
     }
     if body.datasets.is_empty() {
-        return Err("Choose at least one dataset.".into());
+        return Err(crate::says!("app-no-dataset"));
     }
-    let starts = parse_date(&body.starts_on).map_err(|e| format!("The start date: {e}"))?;
-    let ends = parse_date(&body.ends_on).map_err(|e| format!("The end date: {e}"))?;
+    let starts = parse_date(&body.starts_on).map_err(|_| crate::says!("app-bad-date", field = "starts_on"))?;
+    let ends = parse_date(&body.ends_on).map_err(|_| crate::says!("app-bad-date", field = "ends_on"))?;
     if ends <= starts {
-        return Err("The end date must come after the start date.".into());
+        return Err(crate::says!("app-dates-order"));
     }
     Ok((starts, ends))
 }
@@ -442,11 +447,11 @@ mod tests {
         };
         assert!(check(&b).is_ok());
         b.ends_on = "2025-12-31".into();
-        assert!(check(&b).unwrap_err().contains("after the start"));
+        assert!(crate::i18n::en(&check(&b).unwrap_err()).contains("after the start"));
         b.ends_on = "2026-12-31".into();
         let d = |m, n| Date::from_calendar_date(2027, m, n).unwrap();
-        assert!(check_on(&b, d(time::Month::January, 1)).unwrap_err().contains("in the past"));
+        assert!(crate::i18n::en(&check_on(&b, d(time::Month::January, 1)).unwrap_err()).contains("in the past"));
         b.lay_summary = " ".into();
-        assert!(check(&b).unwrap_err().contains("lay summary"));
+        assert!(crate::i18n::en(&check(&b).unwrap_err()).contains("lay summary"));
     }
 }

@@ -121,15 +121,17 @@ async fn applicant_page(
     me: &SignedIn,
     application: Option<Application>,
     body: Option<Body>,
-    error: Option<String>,
+    error: Option<crate::i18n::Says>,
 ) -> Result<Response, AppError> {
     let (votes, decisions) = match &application {
         Some(a) => (store::votes(&state.db, a.id, a.version).await?, store::decisions(&state.db, a.id).await?),
         None => (vec![], vec![]),
     };
     let body = body.or_else(|| application.as_ref().map(|a| a.draft.clone())).unwrap_or_default();
+    let chrome = me.chrome().await?;
+    let error = error.map(|e| chrome.says(&e));
     let page = ApplicationPage {
-        chrome: me.chrome().await?,
+        chrome,
         editable: application.as_ref().is_none_or(|a| a.state.editable()),
         application,
         body,
@@ -190,9 +192,7 @@ async fn submit(AxState(state): AxState<AppState>, me: SignedIn, Path(id): Path<
     let a = own(&state, &me, &id).await?;
     let now = state.clock.now();
     let (training, declarations) = crate::accreditation::store::of_person(&state.db, me.person_id).await?;
-    let accredited = crate::accreditation::domain::status(&training, &declarations, now.date())
-        .map(|_| ())
-        .map_err(|l| l.to_string());
+    let accredited = crate::accreditation::domain::status(&training, &declarations, now.date()).map(|_| ());
     match store::submit(&state.db, now, me.person_id, a.id, accredited).await {
         Ok(_) => Ok(Redirect::to(&format!("/applications/{}", a.id)).into_response()),
         Err(StoreError::Rule(e)) => applicant_page(&state, &me, Some(a), None, Some(e)).await,
@@ -243,7 +243,7 @@ async fn review_view(
     state: &AppState,
     board: &Platform<ReviewApplications>,
     id: i64,
-    error: Option<String>,
+    error: Option<crate::i18n::Says>,
 ) -> Result<Response, AppError> {
     let application =
         store::application(&state.db, id).await?.filter(|a| a.state != State::Draft).ok_or(AppError::NotFound)?;
@@ -253,16 +253,9 @@ async fn review_view(
     let votes = store::votes(&state.db, id, application.version).await?;
     let decisions = store::decisions(&state.db, id).await?;
     let choices = Vote::all().iter().map(|v| v.as_str()).collect();
-    let page = ReviewPage {
-        chrome: board.me.chrome().await?,
-        application,
-        declarations,
-        mine,
-        votes,
-        decisions,
-        choices,
-        error,
-    };
+    let chrome = board.me.chrome().await?;
+    let error = error.map(|e| chrome.says(&e));
+    let page = ReviewPage { chrome, application, declarations, mine, votes, decisions, choices, error };
     shown(&page, page.error.is_some())
 }
 
@@ -292,8 +285,7 @@ async fn declare(
         "yes" => true,
         "no" => false,
         _ => {
-            let problem = board.me.chrome().await?.t("board-error-declare");
-            return review_view(&state, &board, id, Some(problem)).await;
+            return review_view(&state, &board, id, Some(crate::says!("board-error-declare"))).await;
         }
     };
     match store::declare(&state.db, state.clock.now(), board.access.person_id(), id, conflicted, &form.note).await {
@@ -318,8 +310,7 @@ async fn vote(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let Some(vote) = Vote::parse(&form.vote) else {
-        let problem = board.me.chrome().await?.t("board-error-vote");
-        return review_view(&state, &board, id, Some(problem)).await;
+        return review_view(&state, &board, id, Some(crate::says!("board-error-vote"))).await;
     };
     let policy = Policy { quorum: state.config.board_quorum as usize };
     let now = state.clock.now();

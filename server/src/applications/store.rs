@@ -45,9 +45,9 @@ fn application_of(r: Row) -> Result<Application, StoreError> {
         id: r.0,
         applicant_id: r.1,
         applicant: r.2,
-        state: State::parse(&r.3).ok_or_else(|| StoreError::Rule(format!("unknown application state {}", r.3)))?,
+        state: State::parse(&r.3).ok_or_else(|| StoreError::Corrupt(format!("unknown application state {}", r.3)))?,
         version: r.4,
-        draft: serde_json::from_str(&r.5).map_err(|e| StoreError::Rule(format!("a stored application: {e}")))?,
+        draft: serde_json::from_str(&r.5).map_err(|e| StoreError::Corrupt(format!("a stored application: {e}")))?,
         project_id: r.6,
         updated_at: from_millis(r.7),
     })
@@ -133,7 +133,7 @@ async fn refuse(
     action: &'static str,
     id: i64,
     reason: &str,
-    message: String,
+    message: crate::i18n::Says,
 ) -> StoreError {
     let event = AuditEvent::new(Actor::Person(actor), action, format!("application:{id}"), Audited::Denied)
         .with_details(json!({"reason": reason}));
@@ -141,14 +141,14 @@ async fn refuse(
 }
 
 fn text(body: &Body) -> Result<String, StoreError> {
-    serde_json::to_string(body).map_err(|e| StoreError::Rule(e.to_string()))
+    serde_json::to_string(body).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Saves a draft: a new application (`id` None) or the applicant's edit of one that is a draft
 /// or has changes requested. Returns its id.
 pub async fn save(db: &Db, now: OffsetDateTime, person: i64, id: Option<i64>, body: &Body) -> Result<i64, StoreError> {
     if body.title.trim().is_empty() || body.title.chars().count() > 200 {
-        return Err(StoreError::Rule("Give the application a title (up to 200 characters).".into()));
+        return Err(StoreError::Rule(crate::says!("app-title-needed")));
     }
     let mut tx = db.begin_write().await?;
     let id = match id {
@@ -167,7 +167,7 @@ pub async fn save(db: &Db, now: OffsetDateTime, person: i64, id: Option<i64>, bo
             let (state, _) = mine(&mut tx, id, person).await?;
             if !state.editable() {
                 drop(tx);
-                let message = format!("This application is {}; it cannot be edited.", state.label());
+                let message = crate::says!("app-not-editable", state = state.as_str());
                 return Err(refuse(db, now, person, "application.save", id, "state", message).await);
             }
             // Editing an approved application starts an amendment; the project stays as it is.
@@ -208,7 +208,7 @@ async fn mine(tx: &mut WriteTx, id: i64, person: i64) -> Result<(State, i64), St
 
 /// What the application asks for that the catalogue lacks (a dataset, a table of its newest
 /// version, a column), in words; None when everything exists.
-async fn unknown_data(tx: &mut WriteTx, body: &Body) -> Result<Option<String>, StoreError> {
+async fn unknown_data(tx: &mut WriteTx, body: &Body) -> Result<Option<crate::i18n::Says>, StoreError> {
     let mut known: Vec<(String, String)> = Vec::new();
     for dataset in &body.datasets {
         let columns: Vec<(String, String)> = sqlx::query_as(
@@ -220,17 +220,17 @@ async fn unknown_data(tx: &mut WriteTx, body: &Body) -> Result<Option<String>, S
         .fetch_all(&mut **tx)
         .await?;
         if columns.is_empty() {
-            return Ok(Some(format!("The catalogue has no dataset {dataset}.")));
+            return Ok(Some(crate::says!("app-unknown-dataset", dataset = dataset)));
         }
         known.extend(columns);
     }
     for (table, columns) in domain::requested_columns(&body.data_request) {
         if !known.iter().any(|(t, _)| *t == table) {
-            return Ok(Some(format!("The chosen datasets have no table {table}.")));
+            return Ok(Some(crate::says!("app-unknown-table", table = table)));
         }
         for column in columns {
             if !known.iter().any(|(t, c)| *t == table && *c == column) {
-                return Ok(Some(format!("The table {table} has no column {column}.")));
+                return Ok(Some(crate::says!("app-unknown-column", table = table, column = column)));
             }
         }
     }
@@ -259,13 +259,13 @@ pub async fn submit(
     now: OffsetDateTime,
     person: i64,
     id: i64,
-    accredited: Result<(), String>,
+    accredited: Result<(), crate::accreditation::domain::Lapse>,
 ) -> Result<i64, StoreError> {
     let mut tx = db.begin_write().await?;
     let (state, version) = mine(&mut tx, id, person).await?;
     let draft: String =
         sqlx::query_scalar("SELECT draft FROM applications WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
-    let body: Body = serde_json::from_str(&draft).map_err(|e| StoreError::Rule(e.to_string()))?;
+    let body: Body = serde_json::from_str(&draft).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let unknown = unknown_people(&mut tx, &body.team).await?;
     let data = unknown_data(&mut tx, &body).await?;
     let project_closed = match state.amends() {
@@ -281,17 +281,17 @@ pub async fn submit(
         false => false,
     };
     let problem = if !state.editable() {
-        Some(("state", format!("This application is {}; it cannot be submitted.", state.label())))
+        Some(("state", crate::says!("app-not-submittable", state = state.as_str())))
     } else if let Err(lapse) = accredited {
-        Some(("not_accredited", format!("Only accredited people can apply: {lapse}.")))
+        Some(("not_accredited", crate::i18n::Says { id: "app-not-accredited".into(), ..lapse.says() }))
     } else if project_closed {
-        Some(("project_closed", "The project is closed; it cannot be amended.".to_string()))
+        Some(("project_closed", crate::says!("app-project-closed")))
     } else if let Err(e) = domain::check_on(&body, now.date()) {
         Some(("incomplete", e))
     } else if let Some(e) = data {
         Some(("unknown_data", e))
     } else if !unknown.is_empty() {
-        Some(("unknown_team", format!("These team members are not people of the platform: {}.", unknown.join(", "))))
+        Some(("unknown_team", crate::says!("app-unknown-team", people = unknown.join(", "))))
     } else {
         None
     };
@@ -321,8 +321,8 @@ pub async fn submit(
         AuditEvent::new(Actor::Person(person), "application.submit", format!("application:{id}"), Audited::Success)
             .with_details(json!({"version": next, "amendment": state.amends()}));
     append(&mut tx, now, &event).await?;
-    let what = if state.amends() { "An amendment of" } else { "The application" };
-    let message = format!("{what} \"{}\" (version {next}) waits for the ethics board.", body.title);
+    let message =
+        crate::says!("notify-application-waits", amendment = state.amends(), title = body.title, version = next);
     crate::notifications::notify_role(&mut tx, now, "board_member", &format!("application:{id}:{next}"), &message)
         .await?;
     tx.commit().await?;
@@ -340,7 +340,7 @@ pub async fn declare(
 ) -> Result<(), StoreError> {
     let note = note.trim();
     if note.chars().count() > 2000 {
-        return Err(StoreError::Rule("The note is longer than 2,000 characters.".into()));
+        return Err(StoreError::Rule(crate::says!("app-note-too-long", max = 2000)));
     }
     let mut tx = db.begin_write().await?;
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM applications WHERE id = $1 AND state <> 'draft'")
@@ -358,7 +358,7 @@ pub async fn declare(
             .await?;
     if declared.is_some() {
         drop(tx);
-        let message = "You have declared already for this application.".to_string();
+        let message = crate::says!("app-declared-already");
         return Err(refuse(db, now, member, "application.declare", id, "already_declared", message).await);
     }
     sqlx::query(
@@ -395,7 +395,7 @@ pub async fn vote(
 ) -> Result<State, StoreError> {
     let comment = comment.trim().to_string();
     if comment.chars().count() > 4000 {
-        return Err(StoreError::Rule("The comment is longer than 4,000 characters.".into()));
+        return Err(StoreError::Rule(crate::says!("app-comment-too-long", max = 4000)));
     }
     let mut tx = db.begin_write().await?;
     let row: Option<(i64, String, i64)> =
@@ -413,7 +413,7 @@ pub async fn vote(
     .fetch_optional(&mut *tx)
     .await?
     {
-        Some(text) => serde_json::from_str(&text).map_err(|e| StoreError::Rule(e.to_string()))?,
+        Some(text) => serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         None => Body::default(),
     };
     let username: String =
@@ -434,7 +434,7 @@ pub async fn vote(
     let voted = cast.iter().any(|(m, _, _)| *m == member);
     if let Err(refusal) = domain::may_vote(state, conflicted.map(|c| c != 0), on_team, voted, vote, &comment) {
         drop(tx);
-        return Err(refuse(db, now, member, "application.vote", id, refusal.code(), refusal.to_string()).await);
+        return Err(refuse(db, now, member, "application.vote", id, refusal.code(), refusal.says()).await);
     }
     sqlx::query(
         "INSERT INTO board_votes (application_id, version, member_id, vote, comment, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -526,7 +526,7 @@ async fn decide(
         project = Some(pid);
     }
     set_state(tx, now, id, state).await?;
-    let message = format!("The ethics board decided on \"{}\": {}.", body.title, state.label());
+    let message = crate::says!("notify-application-decided", title = body.title, state = state.as_str());
     crate::notifications::notify(tx, now, applicant, &format!("application:{id}:{version}:decided"), &message).await?;
     let event = AuditEvent::new(Actor::System, "application.decide", format!("application:{id}"), Audited::Success)
         .with_details(json!({"version": version, "outcome": name, "conditions": conditions, "project": project}));
@@ -545,7 +545,7 @@ async fn approved_body(tx: &mut WriteTx, id: i64) -> Result<String, StoreError> 
     .bind(id)
     .fetch_optional(&mut **tx)
     .await?;
-    body.ok_or_else(|| StoreError::Rule("This application has no approved version.".into()))
+    body.ok_or_else(|| StoreError::Rule(crate::says!("app-no-approved-version")))
 }
 
 /// Puts the approved text back as the application's text, ending an amendment that was
@@ -630,14 +630,13 @@ async fn amend(
         let event = AuditEvent::new(Actor::System, "project.amend", format!("project:{project}"), Audited::Success)
             .with_details(json!({"application": id, "version": version, "changes": changes}));
         append(tx, now, &event).await?;
-        let told = [(added, "You joined the project"), (ended, "Your membership ended in the project")];
-        for (names, what) in told {
+        for (names, joined) in [(added, true), (ended, false)] {
             for name in names {
                 let person: i64 = sqlx::query_scalar("SELECT id FROM people WHERE username = $1")
                     .bind(&name)
                     .fetch_one(&mut **tx)
                     .await?;
-                let message = format!("{what} \"{}\" with an approved amendment.", body.title);
+                let message = crate::says!("notify-membership", joined = joined, title = body.title);
                 let key = format!("application:{id}:{version}:member:{person}");
                 crate::notifications::notify(tx, now, person, &key, &message).await?;
             }
@@ -655,11 +654,11 @@ async fn amend(
     .fetch_one(&mut **tx)
     .await?;
     let said = match outcome {
-        Outcome::Approved(_) => "approved; the project now follows it",
-        Outcome::Rejected => "rejected; the project stays as it was",
-        Outcome::ChangesRequested => "changes requested",
+        Outcome::Approved(_) => "approved",
+        Outcome::Rejected => "rejected",
+        Outcome::ChangesRequested => "changes_requested",
     };
-    let message = format!("The ethics board decided on the amendment of \"{title}\": {said}.");
+    let message = crate::says!("notify-amendment-decided", title = title, outcome = said);
     crate::notifications::notify(tx, now, applicant, &format!("application:{id}:{version}:decided"), &message).await?;
     let event = AuditEvent::new(Actor::System, "application.decide", format!("application:{id}"), Audited::Success)
         .with_details(json!({"version": version, "outcome": name, "conditions": conditions, "changes": changes}));
@@ -719,7 +718,7 @@ pub async fn withdraw(db: &Db, now: OffsetDateTime, person: i64, id: i64) -> Res
             .await?;
     } else {
         drop(tx);
-        let message = format!("This application is {}; it cannot be withdrawn.", state.label());
+        let message = crate::says!("app-not-withdrawable", state = state.as_str());
         return Err(refuse(db, now, person, "application.withdraw", id, "state", message).await);
     }
     let event =

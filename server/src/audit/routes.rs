@@ -62,7 +62,7 @@ struct AuditPage {
     verified: Option<(bool, String)>,
 }
 
-fn millis_of_day(text: &str, next_day: bool) -> Result<Option<i64>, String> {
+fn millis_of_day(text: &str, next_day: bool) -> Result<Option<i64>, crate::i18n::Says> {
     if text.trim().is_empty() {
         return Ok(None);
     }
@@ -97,11 +97,11 @@ async fn audit_page(
         },
     };
     let from_ms = millis_of_day(&from, false).unwrap_or_else(|e| {
-        error = Some(e);
+        error = Some(chrome.says(&e));
         None
     });
     let until_ms = millis_of_day(&until, true).unwrap_or_else(|e| {
-        error = Some(e);
+        error = Some(chrome.says(&e));
         None
     });
     let before_seq = q.before.as_deref().and_then(|b| b.parse::<i64>().ok()).unwrap_or(i64::MAX);

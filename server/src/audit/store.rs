@@ -98,7 +98,12 @@ pub async fn verify(db: &Db) -> Result<Verified, VerifyError> {
 
 /// Records a refused step (`event`, denied) in its own transaction, so that a refusal writes
 /// nothing but its audit entry, and returns the refusal's words as a rule error.
-pub async fn refusal(db: &Db, now: OffsetDateTime, event: AuditEvent, message: String) -> crate::db::StoreError {
+pub async fn refusal(
+    db: &Db,
+    now: OffsetDateTime,
+    event: AuditEvent,
+    message: crate::i18n::Says,
+) -> crate::db::StoreError {
     match record(db, now, &event).await {
         Ok(_) => crate::db::StoreError::Rule(message),
         Err(e) => crate::db::StoreError::Db(e),

@@ -54,8 +54,8 @@ async fn installation(work: &Path) -> anyhow::Result<(tre_server::db::Db, Object
         now,
         Creator::Bootstrap,
         NewPerson {
-            username: &Username::parse("bench").map_err(anyhow::Error::msg)?,
-            display_name: &DisplayName::parse("Bench").map_err(anyhow::Error::msg)?,
+            username: &Username::parse("bench").map_err(|e| anyhow::anyhow!(tre_server::i18n::en(&e)))?,
+            display_name: &DisplayName::parse("Bench").map_err(|e| anyhow::anyhow!(tre_server::i18n::en(&e)))?,
             password_hash: "x".into(),
             roles: &[PlatformRole::Custodian],
             totp_secret: None,
@@ -94,7 +94,8 @@ async fn phase(name: &str, source: &Path, work: &Path) -> anyhow::Result<()> {
                 .or_else(|_| std::fs::copy(&table, only.join("drug_exposure.parquet")).map(|_| ()))?;
             let started = Instant::now();
             let request = ingest::Request {
-                dataset: tre_server::datasets::domain::DatasetName::parse("bench").map_err(anyhow::Error::msg)?,
+                dataset: tre_server::datasets::domain::DatasetName::parse("bench")
+                    .map_err(|e| anyhow::anyhow!(tre_server::i18n::en(&e)))?,
                 description: String::new(),
                 person_column: "person_id".into(),
                 source: only,
@@ -126,7 +127,8 @@ async fn phase(name: &str, source: &Path, work: &Path) -> anyhow::Result<()> {
             std::fs::create_dir_all(&only)?;
             std::fs::copy(&table, only.join("drug_exposure.parquet"))?;
             let request = ingest::Request {
-                dataset: tre_server::datasets::domain::DatasetName::parse("bench").map_err(anyhow::Error::msg)?,
+                dataset: tre_server::datasets::domain::DatasetName::parse("bench")
+                    .map_err(|e| anyhow::anyhow!(tre_server::i18n::en(&e)))?,
                 description: String::new(),
                 person_column: "person_id".into(),
                 source: only,

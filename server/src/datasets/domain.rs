@@ -7,18 +7,12 @@ pub struct DatasetName(String);
 
 impl DatasetName {
     /// Parses a dataset name.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, crate::i18n::Says> {
         let s = input.trim();
         let ok = (2..=64).contains(&s.len())
             && s.starts_with(|c: char| c.is_ascii_lowercase())
             && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
-        if ok {
-            Ok(Self(s.to_string()))
-        } else {
-            Err(format!(
-                "{s:?} is not a dataset name: use 2 to 64 lower-case letters, digits, '_' or '-', starting with a letter"
-            ))
-        }
+        if ok { Ok(Self(s.to_string())) } else { Err(crate::says!("invalid-dataset-name", value = s)) }
     }
 
     /// The name.
@@ -34,16 +28,12 @@ pub struct TableName(String);
 
 impl TableName {
     /// Parses a table name.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, crate::i18n::Says> {
         let s = input.trim().to_lowercase();
         let ok = (1..=63).contains(&s.len())
             && s.starts_with(|c: char| c.is_ascii_lowercase())
             && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if ok {
-            Ok(Self(s))
-        } else {
-            Err(format!("{input:?} cannot name a table: use a letter, then letters, digits or '_'"))
-        }
+        if ok { Ok(Self(s)) } else { Err(crate::says!("invalid-table-name", value = input)) }
     }
 
     /// The name.
@@ -97,10 +87,10 @@ impl ColumnClass {
 }
 
 /// A column's description: up to 1,000 characters, no control characters but line breaks.
-pub fn parse_description(s: &str) -> Result<String, String> {
+pub fn parse_description(s: &str) -> Result<String, crate::i18n::Says> {
     let s = s.trim();
     if s.chars().count() > 1000 || s.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
-        return Err("a description has at most 1,000 characters".into());
+        return Err(crate::says!("invalid-description"));
     }
     Ok(s.to_string())
 }

@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// Something about the input files.
-    #[error("{0}")]
-    Input(String),
+    #[error("{}", crate::i18n::en(.0))]
+    Input(crate::i18n::Says),
     /// The object store failed.
     #[error(transparent)]
     Objects(#[from] ObjectsError),
@@ -59,18 +59,19 @@ impl SourceFile {
 
 /// The files of a source: the file itself, or every `.csv` and `.parquet` file in a folder.
 pub fn discover(source: &Path) -> Result<Vec<SourceFile>, IngestError> {
-    let input = |m: String| IngestError::Input(m);
-    let meta =
-        std::fs::metadata(source).map_err(|e| input(format!("{}: cannot be read ({})", source.display(), e.kind())))?;
+    let input = IngestError::Input;
+    let source_name = source.display().to_string();
+    let meta = std::fs::metadata(source)
+        .map_err(|e| input(crate::says!("ingest-unreadable", file = source_name, problem = e.kind())))?;
     let paths: Vec<PathBuf> = if meta.is_dir() {
         let mut v: Vec<PathBuf> = std::fs::read_dir(source)
-            .map_err(|e| input(format!("{}: cannot be listed ({})", source.display(), e.kind())))?
+            .map_err(|e| input(crate::says!("ingest-unlistable", file = source_name, problem = e.kind())))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| format_of(p).is_some())
             .collect();
         v.sort();
         if v.is_empty() {
-            return Err(input(format!("{}: the folder has no .csv or .parquet files", source.display())));
+            return Err(input(crate::says!("ingest-empty-folder", file = source_name)));
         }
         v
     } else {
@@ -79,12 +80,12 @@ pub fn discover(source: &Path) -> Result<Vec<SourceFile>, IngestError> {
     let mut files: Vec<SourceFile> = Vec::new();
     let mut names = HashSet::new();
     for path in paths {
-        let format = format_of(&path)
-            .ok_or_else(|| input(format!("{}: only .csv and .parquet files can be ingested", path.display())))?;
+        let file = path.display().to_string();
+        let format = format_of(&path).ok_or_else(|| input(crate::says!("ingest-wrong-format", file = file)))?;
         let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let table = TableName::parse(&stem).map_err(|e| input(format!("{}: {e}", path.display())))?;
+        let table = TableName::parse(&stem).map_err(|_| input(crate::says!("ingest-bad-table-name", file = file)))?;
         if !names.insert(table.clone()) {
-            return Err(input(format!("{}: a second file for table {}", path.display(), table.as_str())));
+            return Err(input(crate::says!("ingest-second-file", file = file, table = table.as_str())));
         }
         files.push(SourceFile { path, table, format });
     }
@@ -139,26 +140,26 @@ fn check_csv_header(file: &SourceFile) -> Result<Vec<String>, IngestError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_path(&file.path)
-        .map_err(|e| IngestError::Input(format!("{name}: cannot be read ({e})")))?;
+        .map_err(|e| IngestError::Input(crate::says!("ingest-unreadable", file = name, problem = e)))?;
     let header =
-        reader.headers().map_err(|_| IngestError::Input(format!("{name}, line 1: the header cannot be read")))?;
+        reader.headers().map_err(|_| IngestError::Input(crate::says!("ingest-header-unreadable", file = name)))?;
     if header.is_empty() || (header.len() == 1 && header[0].trim().is_empty()) {
-        return Err(IngestError::Input(format!("{name}: the file is empty")));
+        return Err(IngestError::Input(crate::says!("ingest-empty-file", file = name)));
     }
     let mut seen = HashSet::new();
     let mut names = Vec::new();
     for (i, h) in header.iter().enumerate() {
         let h = h.trim();
         if h.is_empty() {
-            return Err(IngestError::Input(format!("{name}, line 1: column {} has no name", i + 1)));
+            return Err(IngestError::Input(crate::says!("ingest-unnamed-column", file = name, column = i + 1)));
         }
         if !seen.insert(h.to_lowercase()) {
-            return Err(IngestError::Input(format!("{name}, line 1: the column name {h:?} appears twice")));
+            return Err(IngestError::Input(crate::says!("ingest-header-column-twice", file = name, column = h)));
         }
         names.push(h.to_string());
     }
     if reader.records().next().is_none() {
-        return Err(IngestError::Input(format!("{name}: the file has a header but no rows")));
+        return Err(IngestError::Input(crate::says!("ingest-header-only", file = name)));
     }
     Ok(names)
 }
@@ -184,8 +185,12 @@ fn describe_read_error(file: &SourceFile, columns: &[String], e: &dyn std::fmt::
             .to_string();
         // Arrow counts data rows from 1; the file's line adds the header.
         let line = number_after("at line ").map(|l| (l + 1).to_string()).unwrap_or_else(|| "?".into());
-        return IngestError::Input(format!(
-            "{name}, line {line}, column {column}: a value does not fit the type {expected} that earlier lines gave this column"
+        return IngestError::Input(crate::says!(
+            "ingest-value-type",
+            file = name,
+            line = line,
+            column = column,
+            expected = expected
         ));
     }
     if text.contains("incorrect number of fields") || text.contains("unequal lengths") {
@@ -193,14 +198,12 @@ fn describe_read_error(file: &SourceFile, columns: &[String], e: &dyn std::fmt::
             .or_else(|| number_after("at line "))
             .map(|l| l.to_string())
             .unwrap_or_else(|| "?".into());
-        return IngestError::Input(format!(
-            "{name}, line {line}: the line has a different number of fields than the header"
-        ));
+        return IngestError::Input(crate::says!("ingest-field-count", file = name, line = line));
     }
     if file.format == Format::Parquet {
-        return IngestError::Input(format!("{name}: not a readable Parquet file"));
+        return IngestError::Input(crate::says!("ingest-not-parquet", file = name));
     }
-    IngestError::Input(format!("{name}: cannot be read as CSV"))
+    IngestError::Input(crate::says!("ingest-not-csv", file = name))
 }
 
 /// Distinct persons, counted by a 64-bit hash of each identifier (exact in practice: a
@@ -256,7 +259,7 @@ pub async fn count_persons(
     use datafusion::functions_aggregate::count::{count, count_distinct};
     use datafusion::logical_expr::ident;
     let ctx = SessionContext::new_with_config(super::engine_config());
-    let url = url::Url::parse(Objects::URL).map_err(|_| IngestError::Input("the store URL is invalid".into()))?;
+    let url = url::Url::parse(Objects::URL).map_err(|_| IngestError::Input(crate::says!("ingest-store-url")))?;
     ctx.register_object_store(&url, objects.store());
     let mut out = Vec::new();
     for t in &version.tables {
@@ -271,9 +274,11 @@ pub async fn count_persons(
                 "Int8" | "Int16" | "Int32" | "Int64" | "UInt8" | "UInt16" | "UInt32" | "UInt64"
             )
         {
-            return Err(IngestError::Input(format!(
-                "table {}, column {column}: a person identifier must be whole numbers or text, not {}",
-                t.name, c.data_type
+            return Err(IngestError::Input(crate::says!(
+                "ingest-table-person-type",
+                table = t.name,
+                column = column,
+                found = c.data_type
             )));
         }
         let counted = ctx
@@ -285,29 +290,34 @@ pub async fn count_persons(
                     vec![count_distinct(ident(column)).alias("persons"), count(ident(column)).alias("present")],
                 )
             })
-            .map_err(|_| IngestError::Input(format!("table {}: cannot be read", t.name)))?
+            .map_err(|_| IngestError::Input(crate::says!("ingest-table-unreadable", table = t.name)))?
             .collect()
             .await
-            .map_err(|_| IngestError::Input(format!("table {}: cannot be read", t.name)))?;
+            .map_err(|_| IngestError::Input(crate::says!("ingest-table-unreadable", table = t.name)))?;
         let value = |name: &str| -> Option<u64> {
             let batch = counted.first()?;
             let ints = arrow::compute::cast(batch.column_by_name(name)?, &DataType::Int64).ok()?;
             u64::try_from(ints.as_primitive::<Int64Type>().value(0)).ok()
         };
         let (Some(persons), Some(present)) = (value("persons"), value("present")) else {
-            return Err(IngestError::Input(format!("table {}: persons cannot be counted", t.name)));
+            return Err(IngestError::Input(crate::says!("ingest-persons-uncountable", table = t.name)));
         };
         if present < t.rows as u64 {
-            return Err(IngestError::Input(format!(
-                "table {}, column {column}: the person identifier is missing in {} rows",
-                t.name,
-                t.rows as u64 - present
+            return Err(IngestError::Input(crate::says!(
+                "ingest-person-missing-rows",
+                table = t.name,
+                column = column,
+                count = t.rows as u64 - present
             )));
         }
         out.push((t.id, Some(persons)));
     }
     if out.iter().all(|(_, p)| p.is_none()) {
-        return Err(IngestError::Input(format!("no table of version {} has a column {column:?}", version.version)));
+        return Err(IngestError::Input(crate::says!(
+            "ingest-no-such-column",
+            version = version.version,
+            column = column
+        )));
     }
     Ok(out)
 }
@@ -341,21 +351,23 @@ pub async fn write_table(
     let schema: SchemaRef = df.schema().inner().clone();
     let columns: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     if columns.is_empty() {
-        return Err(IngestError::Input(format!("{name}: the file has no columns")));
+        return Err(IngestError::Input(crate::says!("ingest-no-columns", file = name)));
     }
     let mut seen = HashSet::new();
     for c in &columns {
         if !seen.insert(c.to_lowercase()) {
-            return Err(IngestError::Input(format!("{name}: the column name {c:?} appears twice")));
+            return Err(IngestError::Input(crate::says!("ingest-column-twice", file = name, column = c)));
         }
     }
     let person_index = columns.iter().position(|c| c == person_column);
     if let Some(i) = person_index
         && !person_type_ok(schema.field(i).data_type())
     {
-        return Err(IngestError::Input(format!(
-            "{name}, column {person_column}: a person identifier must be whole numbers or text, not {}",
-            schema.field(i).data_type()
+        return Err(IngestError::Input(crate::says!(
+            "ingest-person-type",
+            file = name,
+            column = person_column,
+            found = schema.field(i).data_type()
         )));
     }
 
@@ -368,12 +380,16 @@ pub async fn write_table(
         if let Some(i) = person_index
             && let Err(row) = persons.add(batch.column(i).as_ref())
         {
-            let line = match file.format {
-                Format::Csv => format!(", line {}", rows + row as u64 + 2),
-                Format::Parquet => format!(", row {}", rows + row as u64 + 1),
+            let (unit, at) = match file.format {
+                Format::Csv => ("line", rows + row as u64 + 2),
+                Format::Parquet => ("row", rows + row as u64 + 1),
             };
-            return Err(IngestError::Input(format!(
-                "{name}{line}, column {person_column}: the person identifier is missing"
+            return Err(IngestError::Input(crate::says!(
+                "ingest-person-missing",
+                file = name,
+                unit = unit,
+                at = at,
+                column = person_column
             )));
         }
         rows += batch.num_rows() as u64;
@@ -381,7 +397,7 @@ pub async fn write_table(
         progress(rows);
     }
     if rows == 0 {
-        return Err(IngestError::Input(format!("{name}: the file has no rows")));
+        return Err(IngestError::Input(crate::says!("ingest-no-rows", file = name)));
     }
     let written = out.finish().await?;
     Ok(WrittenTable {
@@ -426,9 +442,7 @@ pub async fn write_all(
             );
         }
         if !written.iter().any(|t| t.persons.is_some()) {
-            return Err(IngestError::Input(format!(
-                "no table has the person column {person_column:?}: name the column that identifies persons"
-            )));
+            return Err(IngestError::Input(crate::says!("ingest-no-person-column", column = person_column)));
         }
         for t in &mut written {
             let to = ObjectPath::from(format!("{prefix}/{}.parquet", t.table.as_str()));
@@ -475,7 +489,7 @@ pub async fn ingest(
 ) -> Result<(i64, Vec<WrittenTable>), IngestError> {
     let person_column = request.person_column.trim();
     if person_column.is_empty() {
-        return Err(IngestError::Input("name the column that identifies persons".into()));
+        return Err(IngestError::Input(crate::says!("ingest-person-column-needed")));
     }
     let files = discover(&request.source)?;
     let (prefix, tables) = write_all(objects, &request.dataset, &files, person_column, progress).await?;
@@ -493,7 +507,7 @@ pub async fn ingest(
             let _ = objects.delete_prefix(&ObjectPath::from(prefix.as_str())).await;
             Err(match e {
                 crate::db::StoreError::Rule(m) => IngestError::Input(m),
-                other => IngestError::Input(format!("the version could not be recorded: {other}")),
+                other => IngestError::Input(crate::says!("ingest-not-recorded", problem = other)),
             })
         }
     }
@@ -708,7 +722,7 @@ mod tests {
             &[],
         )
         .await;
-        refused(&[("codes.csv", "code,label\nE11,diabetes\n")], &["no table has the person column"], &[]).await;
+        refused(&[("codes.csv", "code,label\nE11,diabetes\n")], &["No table has the person column"], &[]).await;
     }
 
     #[tokio::test]
@@ -767,9 +781,9 @@ mod tests {
 
             // Types that cannot identify persons, and columns in no table, are refused.
             let err = count_persons(&objects, &v1, "score").await.unwrap_err().to_string();
-            assert!(err.contains("table visit, column score") && err.contains("whole numbers or text"), "{err}");
+            assert!(err.contains("Table visit, column score") && err.contains("whole numbers or text"), "{err}");
             let err = count_persons(&objects, &v1, "nobody").await.unwrap_err().to_string();
-            assert!(err.contains("no table of version 1"), "{err}");
+            assert!(err.contains("No table of version 1"), "{err}");
 
             let counts = count_persons(&objects, &v1, "patient").await.unwrap();
             let lab = table(&v1, "lab").id;

@@ -151,7 +151,7 @@ async fn edit_column(
     }
     let description = parse_description(&form.description).map_err(AppError::Invalid)?;
     let Some(class) = ColumnClass::parse(&form.class) else {
-        return Err(AppError::Invalid(custodian.me.chrome().await?.t("ds-unknown-class")));
+        return Err(AppError::Invalid(crate::says!("ds-unknown-class")));
     };
     store::edit_column(&state.db, state.clock.now(), &custodian.access, table, position, &description, class).await?;
     Ok(Redirect::to(&format!("/datasets/{id}/versions/{number}#table-{table}")).into_response())
@@ -181,11 +181,14 @@ async fn set_person_column(
         let counted = match super::ingest::count_persons(&state.objects, &version, column).await {
             Ok(counted) => counted,
             Err(super::ingest::IngestError::Input(m)) => {
-                let chrome = custodian.me.chrome().await?;
-                let message = chrome.t2("ds-person-column-version-problem", "version", number, "problem", m.as_str());
-                return Err(AppError::Invalid(message));
+                let problem = custodian.me.chrome().await?.says(&m);
+                return Err(AppError::Invalid(crate::says!(
+                    "ds-person-column-version-problem",
+                    version = number,
+                    problem = problem
+                )));
             }
-            Err(other) => return Err(AppError::Invalid(other.to_string())),
+            Err(other) => return Err(AppError::Internal(other.to_string())),
         };
         counts.extend(counted);
     }
@@ -239,8 +242,14 @@ async fn upload(
                     let version = chrome.t2("ds-upload-dataset-version", "dataset", dataset, "version", version);
                     chrome.t2("ds-upload-done", "version", version, "tables", tables.len())
                 })
-                .map_err(|e| e.to_string()),
-                Err(e) => Err(e),
+                .map_err(|e| match e {
+                    super::ingest::IngestError::Input(m) => chrome.says(&m),
+                    other => {
+                        tracing::error!(error.cause = %other, "an upload could not be ingested");
+                        chrome.t("ds-upload-not-stored")
+                    }
+                }),
+                Err(e) => Err(chrome.says(&e)),
             }
         }
         Err(e) => Err(e),
@@ -289,8 +298,9 @@ async fn receive(
                 if !matches!(extension.as_str(), "csv" | "parquet") {
                     return Err(chrome.t1("ds-upload-wrong-format", "file", base.as_str()));
                 }
-                let table = super::domain::TableName::parse(&stem)
-                    .map_err(|e| chrome.t2("ds-upload-bad-file-name", "file", base.as_str(), "problem", e))?;
+                let table = super::domain::TableName::parse(&stem).map_err(|e| {
+                    chrome.t2("ds-upload-bad-file-name", "file", base.as_str(), "problem", chrome.says(&e))
+                })?;
                 let path = folder.join(format!("{}.{extension}", table.as_str()));
                 let mut out = tokio::fs::File::create(&path).await.map_err(|_| chrome.t("ds-upload-not-stored"))?;
                 while let Some(chunk) =

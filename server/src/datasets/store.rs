@@ -138,9 +138,10 @@ pub async fn commit_version(
     let dataset_id = match existing {
         Some((id, column)) if column == person_column => id,
         Some((_, column)) => {
-            return Err(StoreError::Rule(format!(
-                "dataset {} identifies persons by {column:?}; a new version must use the same column",
-                dataset.as_str()
+            return Err(StoreError::Rule(crate::says!(
+                "ds-person-column-differs",
+                dataset = dataset.as_str(),
+                column = column
             )));
         }
         None => {
@@ -356,10 +357,7 @@ pub async fn set_person_column(
     .fetch_one(&mut *tx)
     .await?;
     if extracts > 0 {
-        return Err(StoreError::Rule(
-            "extracts have been built from this dataset with its person column; ingest a new dataset to use another"
-                .into(),
-        ));
+        return Err(StoreError::Rule(crate::says!("ds-person-column-used")));
     }
     let mut tables: Vec<i64> = sqlx::query_scalar(
         "SELECT t.id FROM dataset_tables t JOIN dataset_versions v ON v.id = t.version_id WHERE v.dataset_id = $1",
@@ -371,7 +369,7 @@ pub async fn set_person_column(
     tables.sort_unstable();
     counted.sort_unstable();
     if tables != counted {
-        return Err(StoreError::Rule("a new version arrived while persons were counted; try again".into()));
+        return Err(StoreError::Rule(crate::says!("ds-version-arrived")));
     }
     sqlx::query("UPDATE datasets SET person_column = $1 WHERE id = $2")
         .bind(column)

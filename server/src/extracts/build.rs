@@ -29,20 +29,21 @@ use std::sync::Arc;
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
     /// The protocol does not fit the dataset, or the project cannot have an extract.
-    #[error("{0}")]
-    Protocol(String),
+    #[error("{}", crate::i18n::en(.0))]
+    Protocol(crate::i18n::Says),
     /// The object store failed.
     #[error(transparent)]
     Objects(#[from] ObjectsError),
-    /// The engine failed while building (the cause is logged; no value is shown).
-    #[error("the extract could not be built: {0}")]
+    /// The engine failed at a step of the build, named here (the cause is logged; no value
+    /// is shown).
+    #[error("the extract could not be built: {0} failed")]
     Engine(String),
 }
 
 /// DataFusion errors can quote values (casts, parsing); keep only what kind of step failed.
 fn engine(step: &str, e: &datafusion::error::DataFusionError) -> ExtractError {
     tracing::warn!(extract.step = step, error.kind = %error_kind(e), "extract build failed");
-    ExtractError::Engine(format!("{step} failed"))
+    ExtractError::Engine(step.to_string())
 }
 
 fn error_kind(e: &datafusion::error::DataFusionError) -> &'static str {
@@ -252,7 +253,7 @@ fn session(objects: &Objects, key: &ProjectKey, date_shift_days: u32) -> Result<
         .build_arc()
         .map_err(|e| engine("setting up the engine", &e))?;
     let ctx = SessionContext::new_with_config_rt(crate::datasets::engine_config(), runtime);
-    let url = url::Url::parse(Objects::URL).map_err(|_| ExtractError::Engine("the store URL is invalid".into()))?;
+    let url = url::Url::parse(Objects::URL).map_err(|_| ExtractError::Engine("reading the store URL".into()))?;
     ctx.register_object_store(&url, objects.store());
     ctx.register_udf(ScalarUDF::from(Pseudonym {
         key: key.clone(),
@@ -268,10 +269,10 @@ fn session(objects: &Objects, key: &ProjectKey, date_shift_days: u32) -> Result<
 
 async fn parse_filter(ctx: &SessionContext, frame: &DataFrame, table: &str, sql: &str) -> Result<Expr, ExtractError> {
     let schema: &DFSchema = frame.schema();
-    let expr = ctx.parse_sql_expr(sql, schema).map_err(|_| {
-        ExtractError::Protocol(format!("table {table}: the filter {sql:?} does not parse or names an unknown column"))
-    })?;
-    check_filter(&expr).map_err(|e| ExtractError::Protocol(format!("table {table}: {e}")))?;
+    let expr = ctx
+        .parse_sql_expr(sql, schema)
+        .map_err(|_| ExtractError::Protocol(crate::says!("extract-filter-unparsed", table = table, filter = sql)))?;
+    check_filter(table, &expr).map_err(ExtractError::Protocol)?;
     Ok(expr)
 }
 
@@ -295,13 +296,13 @@ async fn plan(
             .tables
             .iter()
             .find(|t| t.name == name)
-            .ok_or_else(|| ExtractError::Protocol(format!("the dataset version has no table {name}")))
+            .ok_or_else(|| ExtractError::Protocol(crate::says!("extract-unknown-table", table = name)))
     };
     let cohort = match &protocol.cohort {
         Some(c) => {
             let t = table(&c.table)?;
             if !t.columns.iter().any(|col| col.name == person_column) {
-                return Err(ExtractError::Protocol(format!("the cohort table {} has no person column", c.table)));
+                return Err(ExtractError::Protocol(crate::says!("extract-cohort-no-person", table = c.table)));
             }
             let frame = ctx.table(t.name.as_str()).await.map_err(|e| engine("reading the cohort table", &e))?;
             let expr = parse_filter(ctx, &frame, &c.table, &c.filter).await?;
@@ -320,7 +321,7 @@ async fn plan(
         let known = |c: &str| t.columns.iter().find(|col| col.name == c);
         for c in &selection.columns {
             if known(c).is_none() {
-                return Err(ExtractError::Protocol(format!("table {} has no column {c}", t.name)));
+                return Err(ExtractError::Protocol(crate::says!("extract-unknown-column", table = t.name, column = c)));
             }
         }
         let person = known(person_column).map(|c| c.name.clone());
@@ -337,16 +338,19 @@ async fn plan(
         // Rare values of the chosen text columns, counted in persons over the rows kept.
         let mut rare: std::collections::HashMap<String, Vec<Expr>> = std::collections::HashMap::new();
         for r in protocol.rare_categories.iter().filter(|r| r.table == t.name) {
-            let column = known(&r.column)
-                .ok_or_else(|| ExtractError::Protocol(format!("table {} has no column {}", t.name, r.column)))?;
+            let column = known(&r.column).ok_or_else(|| {
+                ExtractError::Protocol(crate::says!("extract-unknown-column", table = t.name, column = r.column))
+            })?;
             if !column.data_type.starts_with("Utf8") {
-                return Err(ExtractError::Protocol(format!(
-                    "rare categories apply to text columns; {}.{} is {}",
-                    t.name, r.column, column.data_type
+                return Err(ExtractError::Protocol(crate::says!(
+                    "extract-rare-text",
+                    table = t.name,
+                    column = r.column,
+                    found = column.data_type
                 )));
             }
             let Some(p) = &person else {
-                return Err(ExtractError::Protocol(format!("rare categories need persons; table {} has none", t.name)));
+                return Err(ExtractError::Protocol(crate::says!("extract-rare-persons", table = t.name)));
             };
             let counts = frame
                 .clone()
@@ -359,7 +363,7 @@ async fn plan(
             let mut values = Vec::new();
             for b in &counts {
                 let text = arrow::compute::cast(b.column(0), &DataType::Utf8)
-                    .map_err(|_| ExtractError::Engine("counting categories failed".into()))?;
+                    .map_err(|_| ExtractError::Engine("counting categories".into()))?;
                 values.extend(text.as_string::<i32>().iter().flatten().map(|v| lit(v.to_string())));
             }
             rare.insert(r.column.clone(), values);
@@ -464,10 +468,8 @@ async fn check_collisions(
     };
     match (value("raw"), value("pseudo")) {
         (Some(raw), Some(pseudo)) if raw == pseudo => Ok(()),
-        (Some(_), Some(_)) => Err(ExtractError::Protocol(
-            "two persons received the same pseudonym in this project; the build stops (report this to the platform team)".into(),
-        )),
-        _ => Err(ExtractError::Engine("checking pseudonyms failed".into())),
+        (Some(_), Some(_)) => Err(ExtractError::Protocol(crate::says!("extract-pseudonym-collision"))),
+        _ => Err(ExtractError::Engine("checking pseudonyms".into())),
     }
 }
 
@@ -487,7 +489,7 @@ pub async fn preview(
             .tables
             .iter()
             .find(|t| t.name == p.name)
-            .ok_or_else(|| ExtractError::Engine("lost a table".into()))?;
+            .ok_or_else(|| ExtractError::Engine("writing the tables".into()))?;
         let rows_after = p.frame.clone().count().await.map_err(|e| engine("counting rows", &e))? as u64;
         let persons_after = match &p.person {
             Some(col) => {

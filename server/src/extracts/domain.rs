@@ -78,25 +78,25 @@ impl Protocol {
     }
 
     /// Checks what does not need the catalogue: sizes, bounds, duplicates.
-    pub fn check_shape(&self) -> Result<(), String> {
+    pub fn check_shape(&self) -> Result<(), crate::i18n::Says> {
         if self.tables.is_empty() {
-            return Err("the protocol names no table".into());
+            return Err(crate::says!("extract-no-table"));
         }
         if self.date_shift_days > 365 {
-            return Err("a date shift is at most 365 days".into());
+            return Err(crate::says!("extract-date-shift"));
         }
         let mut seen = std::collections::HashSet::new();
         for t in &self.tables {
             if !seen.insert(&t.table) {
-                return Err(format!("table {} appears twice in the protocol", t.table));
+                return Err(crate::says!("extract-table-twice", table = t.table));
             }
             if t.columns.is_empty() {
-                return Err(format!("table {}: choose at least one column", t.table));
+                return Err(crate::says!("extract-no-column", table = t.table));
             }
             let mut cols = std::collections::HashSet::new();
             for c in &t.columns {
                 if !cols.insert(c) {
-                    return Err(format!("table {}: column {c} appears twice", t.table));
+                    return Err(crate::says!("extract-column-twice", table = t.table, column = c));
                 }
             }
         }
@@ -104,7 +104,7 @@ impl Protocol {
             self.tables.iter().filter_map(|t| t.filter.as_ref()).chain(self.cohort.as_ref().map(|c| &c.filter))
         {
             if filter.len() > 2_000 {
-                return Err("a filter has at most 2,000 characters".into());
+                return Err(crate::says!("extract-filter-long"));
             }
         }
         Ok(())
@@ -146,8 +146,8 @@ const ALLOWED_FUNCTIONS: &[&str] = &[
 ];
 
 /// Checks a parsed filter: columns, literals, comparisons and boolean logic, and only the
-/// allowed functions.
-pub fn check_filter(expr: &Expr) -> Result<(), String> {
+/// allowed functions. `table` names the filter's table in the message.
+pub fn check_filter(table: &str, expr: &Expr) -> Result<(), crate::i18n::Says> {
     let mut problem = None;
     let _ = expr.apply(|e| {
         let ok = match e {
@@ -172,7 +172,7 @@ pub fn check_filter(expr: &Expr) -> Result<(), String> {
                 if ALLOWED_FUNCTIONS.contains(&f.name()) {
                     true
                 } else {
-                    problem = Some(format!("the function {} is not allowed in a filter", f.name()));
+                    problem = Some(crate::says!("extract-filter-function", table = table, function = f.name()));
                     return Ok(TreeNodeRecursion::Stop);
                 }
             }
@@ -181,7 +181,7 @@ pub fn check_filter(expr: &Expr) -> Result<(), String> {
         if ok {
             Ok(TreeNodeRecursion::Continue)
         } else {
-            problem = Some("a filter may only compare the row's own columns (no subquery, aggregate or window)".into());
+            problem = Some(crate::says!("extract-filter-shape", table = table));
             Ok(TreeNodeRecursion::Stop)
         }
     });
@@ -204,7 +204,10 @@ mod tests {
             Field::new("cost", DataType::Float64, true),
         ]);
         let df_schema = DFSchema::try_from(schema).unwrap();
-        let result = ctx.parse_sql_expr(sql, &df_schema).map_err(|e| e.to_string()).and_then(|e| check_filter(&e));
+        let result = ctx
+            .parse_sql_expr(sql, &df_schema)
+            .map_err(|e| e.to_string())
+            .and_then(|e| check_filter("t", &e).map_err(|e| crate::i18n::en(&e)));
         assert_eq!(result.is_ok(), ok, "{sql}: {result:?}");
     }
 
@@ -239,7 +242,7 @@ mod tests {
         p.date_shift_days = 30;
         assert_ne!(p.sha256(), h);
         p.tables.push(p.tables[0].clone());
-        assert!(p.check_shape().unwrap_err().contains("twice"));
+        assert!(crate::i18n::en(&p.check_shape().unwrap_err()).contains("twice"));
         let parsed: Result<Protocol, _> = serde_json::from_str(r#"{"dataset":"x","version":1,"tables":[],"evil":1}"#);
         assert!(parsed.is_err());
     }

@@ -86,7 +86,20 @@ async fn preview(
     };
     match store::preview_build(&state.db, &state.objects, &state.master, state.clock.now(), id, &protocol).await {
         Ok(tables) => page(&state, chrome, id, form.protocol, Some(tables), None).await,
-        Err(e) => page(&state, chrome, id, form.protocol, None, Some(e.to_string())).await,
+        Err(e) => {
+            let error = failure(&chrome, &e);
+            page(&state, chrome, id, form.protocol, None, Some(error)).await
+        }
+    }
+}
+
+/// Why a build or preview failed, in `chrome`'s language. An engine failure names only the
+/// step that failed (its cause is in the log, never a value).
+fn failure(chrome: &Chrome, e: &super::build::ExtractError) -> String {
+    match e {
+        super::build::ExtractError::Protocol(m) => chrome.says(m),
+        super::build::ExtractError::Engine(step) => chrome.t1("extract-build-failed", "step", step.as_str()),
+        super::build::ExtractError::Objects(_) => chrome.t1("extract-build-failed", "step", "object store"),
     }
 }
 
@@ -105,6 +118,9 @@ async fn build(
     let by = Committer::Custodian(&custodian.access);
     match store::build(&state.db, &state.objects, &state.master, state.clock.now(), by, id, &protocol).await {
         Ok(_) => Ok(Redirect::to(&format!("/custodian/projects/{id}/extract")).into_response()),
-        Err(e) => page(&state, chrome, id, form.protocol, None, Some(e.to_string())).await,
+        Err(e) => {
+            let error = failure(&chrome, &e);
+            page(&state, chrome, id, form.protocol, None, Some(error)).await
+        }
     }
 }

@@ -48,10 +48,16 @@ pub async fn project_key(db: &Db, master: &MasterKey, project_id: i64) -> Result
         .bind(project_id)
         .fetch_optional(db.pool())
         .await
-        .map_err(|e| ExtractError::Engine(format!("reading the project key: {}", StoreError::from(e))))?;
-    let (nonce, sealed) = row
-        .ok_or_else(|| ExtractError::Protocol(format!("project {project_id} has no key: it has not been approved")))?;
-    master.open(project_id, &nonce, &sealed).map_err(|e| ExtractError::Protocol(e.to_string()))
+        .map_err(|e| {
+            tracing::error!(error.cause = %StoreError::from(e), "an extract build could not read the project key");
+            ExtractError::Engine("reading the project key".into())
+        })?;
+    let (nonce, sealed) =
+        row.ok_or_else(|| ExtractError::Protocol(crate::says!("extract-no-key", project = project_id)))?;
+    master.open(project_id, &nonce, &sealed).map_err(|e| {
+        tracing::error!(error.cause = %e, "a project key could not be opened");
+        ExtractError::Engine("opening the project key".into())
+    })
 }
 
 /// An extract as recorded.
@@ -109,16 +115,20 @@ async fn context(
     project_id: i64,
     protocol: &Protocol,
 ) -> Result<Context, ExtractError> {
-    let store = |e: StoreError| ExtractError::Engine(format!("reading the catalogue: {e}"));
+    let store = |e: StoreError| {
+        tracing::error!(error.cause = %e, "an extract build could not read the catalogue");
+        ExtractError::Engine("reading the catalogue".into())
+    };
     let project = crate::projects::store::project(db, project_id)
         .await
         .map_err(store)?
-        .ok_or_else(|| ExtractError::Protocol(format!("there is no project {project_id}")))?;
+        .ok_or_else(|| ExtractError::Protocol(crate::says!("extract-no-project", project = project_id)))?;
     if project.status != Status::Approved || !project.in_date(now.date()) {
-        return Err(ExtractError::Protocol(format!(
-            "project {project_id} is {} and {}: extracts are built for approved projects within their dates",
-            project.status.as_str(),
-            if project.in_date(now.date()) { "in date" } else { "out of date" }
+        return Err(ExtractError::Protocol(crate::says!(
+            "extract-project-not-open",
+            project = project_id,
+            status = project.status.as_str(),
+            in_date = project.in_date(now.date())
         )));
     }
     let key = project_key(db, master, project_id).await?;
@@ -127,11 +137,13 @@ async fn context(
         .map_err(store)?
         .into_iter()
         .find(|d| d.name == protocol.dataset)
-        .ok_or_else(|| ExtractError::Protocol(format!("there is no dataset {}", protocol.dataset)))?;
+        .ok_or_else(|| ExtractError::Protocol(crate::says!("extract-no-dataset", dataset = protocol.dataset)))?;
     let version = datasets::version(db, dataset.id, protocol.version).await.map_err(|e| match e {
-        StoreError::NotFound => {
-            ExtractError::Protocol(format!("dataset {} has no version {}", protocol.dataset, protocol.version))
-        }
+        StoreError::NotFound => ExtractError::Protocol(crate::says!(
+            "extract-no-version",
+            dataset = protocol.dataset,
+            version = protocol.version
+        )),
         other => store(other),
     })?;
     Ok(Context { key, version, person_column: dataset.person_column })
@@ -192,7 +204,10 @@ pub async fn build(
             .await
             .map_err(|e| match e {
                 StoreError::Rule(m) => ExtractError::Protocol(m),
-                other => ExtractError::Engine(format!("recording the extract: {other}")),
+                other => {
+                    tracing::error!(error.cause = %other, "an extract could not be recorded");
+                    ExtractError::Engine("recording the extract".into())
+                }
             })?;
         Ok((version, tables))
     }

@@ -143,23 +143,13 @@ impl Refusal {
     }
 
     /// What the person is told.
-    pub fn message(&self) -> String {
+    pub fn message(&self) -> crate::i18n::Says {
         match self {
-            Refusal::UnknownProvider => "There is no such sign-in service.".into(),
-            Refusal::Unavailable(_) => {
-                "Your institution's sign-in service cannot be reached just now. Try again in a few minutes.".into()
-            }
-            Refusal::BadState => {
-                "This sign-in link was already used or did not start here. Start again from the sign-in page.".into()
-            }
-            Refusal::ProviderError(e) => {
-                format!(
-                    "Your institution's sign-in service did not sign you in ({e}). Start again from the sign-in page."
-                )
-            }
-            _ => "The answer from your institution's sign-in service failed our checks, so you are not signed in. \
-                  Start again from the sign-in page; if it happens again, tell the administrators."
-                .into(),
+            Refusal::UnknownProvider => crate::says!("oidc-unknown-provider"),
+            Refusal::Unavailable(_) => crate::says!("oidc-unavailable"),
+            Refusal::BadState => crate::says!("oidc-bad-state"),
+            Refusal::ProviderError(e) => crate::says!("oidc-provider-error", problem = e),
+            _ => crate::says!("oidc-failed-checks"),
         }
     }
 
@@ -525,7 +515,7 @@ mod tests {
         ];
         let codes: std::collections::HashSet<&str> = all.iter().map(Refusal::code).collect();
         assert_eq!(codes.len(), all.len());
-        assert!(all.iter().all(|r| !r.message().contains("connection refused")));
+        assert!(all.iter().all(|r| !crate::i18n::en(&r.message()).contains("connection refused")));
     }
 
     #[test]

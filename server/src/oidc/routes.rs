@@ -135,10 +135,9 @@ async fn finish(
     )
     .await?;
     let object = format!("identity:{}", identity.id);
-    let deny = |reason: &'static str, message: &str| {
+    let deny = |reason: &'static str, message: crate::i18n::Says| {
         let event = AuditEvent::new(Actor::Anonymous, "signin.oidc", object.clone(), Outcome::Denied)
             .with_details(json!({"provider": name, "reason": reason}));
-        let message = message.to_string();
         let db = state.db.clone();
         async move {
             crate::audit::store::record(&db, now, &event).await.map_err(crate::db::StoreError::from)?;
@@ -148,21 +147,15 @@ async fn finish(
     let person = match (identity.state, identity.person) {
         (store::State::Linked, Some((person, _))) => person,
         (store::State::Blocked, _) => {
-            return deny("blocked_identity", "This identity is blocked on this platform. Ask the administrators.")
-                .await;
+            return deny("blocked_identity", crate::says!("oidc-blocked")).await;
         }
         _ => {
-            return deny(
-                "unknown_identity",
-                "Your institution signed you in, but this identity is not yet linked to a person on this platform, \
-                 so it has no access. The administrators have been told; once they link it, sign in again.",
-            )
-            .await;
+            return deny("unknown_identity", crate::says!("oidc-not-linked")).await;
         }
     };
     let auth = crate::accounts::store::auth_by_id(&state.db, person).await?;
     let Some(auth) = auth.filter(|a| a.active) else {
-        return deny("account_inactive", "Your account is deactivated.").await;
+        return deny("account_inactive", crate::says!("denial-inactive")).await;
     };
     let username: String = crate::accounts::store::person(&state.db, person).await?.username;
     // A new session id at every change of privilege (session fixation), and nothing carried
@@ -207,10 +200,12 @@ struct IdentitiesPage {
     error: Option<String>,
 }
 
-async fn show(state: &AppState, admin: &Admin, error: Option<String>) -> Result<Response, AppError> {
+async fn show(state: &AppState, admin: &Admin, error: Option<crate::i18n::Says>) -> Result<Response, AppError> {
     let identities = store::all(&state.db).await?;
     let problem = error.is_some();
-    shown(&IdentitiesPage { chrome: admin.me.chrome().await?, identities, error }, problem)
+    let chrome = admin.me.chrome().await?;
+    let error = error.map(|e| chrome.says(&e));
+    shown(&IdentitiesPage { chrome, identities, error }, problem)
 }
 
 async fn identities_page(State(state): State<AppState>, admin: Admin) -> Result<Response, AppError> {
@@ -242,8 +237,7 @@ async fn link(
         Err(_) => None,
     };
     let Some(person) = person else {
-        let error = Chrome::default().t1("admin-nobody-called", "name", form.username.trim());
-        return show(&state, &admin, Some(error)).await;
+        return show(&state, &admin, Some(crate::says!("admin-nobody-called", name = form.username.trim()))).await;
     };
     apply(&state, &admin, id, Change::Link(person)).await
 }

@@ -88,7 +88,7 @@ fn identity_of(r: Row) -> Result<Identity, StoreError> {
         subject: r.3,
         email: r.4.unwrap_or_default(),
         name: r.5.unwrap_or_default(),
-        state: State::parse(&r.6).ok_or_else(|| StoreError::Rule(format!("unknown identity state {}", r.6)))?,
+        state: State::parse(&r.6).ok_or_else(|| StoreError::Corrupt(format!("unknown identity state {}", r.6)))?,
         person: r.7.zip(r.8),
         last_seen: from_millis(r.9),
     })
@@ -157,9 +157,7 @@ pub async fn seen(
                     .with_details(json!({"provider": provider, "issuer": issuer, "subject": subject}));
             append(&mut tx, now, &event).await?;
             let who = [name, email].into_iter().flatten().collect::<Vec<_>>().join(", ");
-            let message = format!(
-                "A new identity from {provider} ({who}) signed in and waits to be linked to a person: see Identities."
-            );
+            let message = crate::says!("notify-new-identity", provider = provider, who = who);
             crate::notifications::notify_role(&mut tx, now, "administrator", &format!("identity:{id}"), &message)
                 .await?;
             id
@@ -196,7 +194,7 @@ pub async fn change(db: &Db, now: OffsetDateTime, admin: i64, id: i64, change: C
                 .fetch_optional(&mut *tx)
                 .await?;
             if active != Some(1) {
-                return Err(StoreError::Rule("There is no active person with that username.".into()));
+                return Err(StoreError::Rule(crate::says!("oidc-no-active-person")));
             }
             (State::Linked, Some(person), "identity.link")
         }

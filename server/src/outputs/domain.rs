@@ -209,17 +209,22 @@ impl VoteRefusal {
     }
 }
 
+impl VoteRefusal {
+    /// The refusal in the reader's words.
+    pub fn says(&self) -> crate::i18n::Says {
+        match self {
+            VoteRefusal::NotOpen(s) => crate::says!("out-vote-not-open", state = s.as_str()),
+            VoteRefusal::Requester => crate::says!("out-vote-requester"),
+            VoteRefusal::Member => crate::says!("out-vote-member"),
+            VoteRefusal::AlreadyVoted => crate::says!("out-vote-already"),
+            VoteRefusal::CommentNeeded => crate::says!("out-vote-comment-needed"),
+        }
+    }
+}
+
 impl std::fmt::Display for VoteRefusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            VoteRefusal::NotOpen(s) => write!(f, "This output is {}; it is not waiting for votes.", s.label()),
-            VoteRefusal::Requester => write!(f, "You asked for this release, so you cannot review it."),
-            VoteRefusal::Member => {
-                write!(f, "You are or were a member of this project, so you cannot review its outputs.")
-            }
-            VoteRefusal::AlreadyVoted => write!(f, "You have voted on this version already."),
-            VoteRefusal::CommentNeeded => write!(f, "Say what should change, or why it is rejected, in the comment."),
-        }
+        f.write_str(&crate::i18n::en(&self.says()))
     }
 }
 
@@ -270,29 +275,26 @@ pub fn cast(
 }
 
 /// Whether the analyst may ask for release of a version the gate judged `status`.
-pub fn may_submit(state: State, status: policy::sdc::Status) -> Result<(), String> {
+pub fn may_submit(state: State, status: policy::sdc::Status) -> Result<(), crate::i18n::Says> {
     if !matches!(state, State::Draft | State::ChangesRequested) {
-        return Err(format!("This output is {}; it cannot be asked for now.", state.label()));
+        return Err(crate::says!("out-not-submittable", state = state.as_str()));
     }
     match status {
         policy::sdc::Status::Pass | policy::sdc::Status::Review => Ok(()),
-        policy::sdc::Status::Fail => {
-            Err("The gate fails this version: suppress the failing cells or change the query, then ask again.".into())
-        }
-        policy::sdc::Status::Refused => {
-            Err("The gate refuses this query (no mitigation helps); change the query.".into())
-        }
+        policy::sdc::Status::Fail => Err(crate::says!("out-gate-fails")),
+        policy::sdc::Status::Refused => Err(crate::says!("out-gate-refuses")),
     }
 }
 
-/// Title, purpose and notes: required, bounded.
-pub fn check_text(what: &str, text: &str, required: bool, max: usize) -> Result<String, String> {
+/// Title, purpose and notes: required, bounded. `field` names the field for the message
+/// (`title`, `purpose`, `columns_note`, `sdc_note`, `reason`, `comment`).
+pub fn check_text(field: &str, text: &str, required: bool, max: usize) -> Result<String, crate::i18n::Says> {
     let t = text.trim();
     if required && t.is_empty() {
-        return Err(format!("The {what} is required."));
+        return Err(crate::says!("out-field-required", field = field));
     }
     if t.chars().count() > max {
-        return Err(format!("The {what} is longer than {max} characters."));
+        return Err(crate::says!("out-field-too-long", field = field, max = max));
     }
     Ok(t.to_string())
 }

@@ -113,9 +113,13 @@ pub fn cell_rows(chrome: &Chrome, judgement: &Value) -> Vec<CellRow> {
         .collect()
 }
 
-/// The reasons of a stored judgement.
-fn reasons(judgement: &Value) -> Vec<String> {
-    judgement["reasons"].as_array().map(|r| r.iter().map(text).collect()).unwrap_or_default()
+/// The reasons of a stored judgement in `chrome`'s language (in English as recorded, for a
+/// judgement stored before reasons were kept as messages).
+fn reasons(chrome: &Chrome, judgement: &Value) -> Vec<String> {
+    match serde_json::from_value::<Vec<crate::i18n::Says>>(judgement["says"].clone()) {
+        Ok(says) => says.iter().map(|s| chrome.says(s)).collect(),
+        Err(_) => judgement["reasons"].as_array().map(|r| r.iter().map(text).collect()).unwrap_or_default(),
+    }
 }
 
 fn ids(params: &HashMap<String, String>, name: &str) -> Result<i64, AppError> {
@@ -180,30 +184,29 @@ async fn outputs_page(AxState(state): AxState<AppState>, auth: Authorised<Releas
     list(&state, &auth, OutputForm::default(), None).await
 }
 
-/// The form's fields checked: notes and the mitigation. Problems are worded in `chrome`'s
-/// language, but for those of [`domain::check_text`].
-fn checked(chrome: &Chrome, form: &OutputForm) -> Result<(Notes, Mitigation), String> {
+/// The form's fields checked: notes and the mitigation.
+fn checked(form: &OutputForm) -> Result<(Notes, Mitigation), crate::i18n::Says> {
     let notes = Notes {
         purpose: domain::check_text("purpose", &form.purpose, false, 4000)?,
-        columns_note: domain::check_text("note on the columns", &form.columns_note, false, 4000)?,
-        sdc_note: domain::check_text("disclosure note", &form.sdc_note, false, 4000)?,
+        columns_note: domain::check_text("columns_note", &form.columns_note, false, 4000)?,
+        sdc_note: domain::check_text("sdc_note", &form.sdc_note, false, 4000)?,
     };
     let mitigation = if form.mitigation.is_empty() {
         Mitigation::None
     } else {
-        Mitigation::parse(&form.mitigation).ok_or_else(|| chrome.t("out-choose-treatment"))?
+        Mitigation::parse(&form.mitigation).ok_or_else(|| crate::says!("out-choose-treatment"))?
     };
     if form.sql.trim().is_empty() {
-        return Err(chrome.t("out-query-required"));
+        return Err(crate::says!("out-query-required"));
     }
     Ok((notes, mitigation))
 }
 
 fn judge_message(chrome: &Chrome, e: JudgeError) -> Result<String, AppError> {
     match e {
-        JudgeError::Engine(e) => Ok(chrome.t1("out-query-failed", "problem", e.to_string())),
+        JudgeError::Engine(e) => Ok(chrome.t1("out-query-failed", "problem", chrome.says(&crate::runner::says(&e)))),
         JudgeError::Gate(e) => Ok(e),
-        JudgeError::Store(StoreError::Rule(e)) => Ok(e),
+        JudgeError::Store(StoreError::Rule(e)) => Ok(chrome.says(&e)),
         JudgeError::Store(e) => Err(e.into()),
     }
 }
@@ -215,13 +218,10 @@ async fn create(
 ) -> Result<Response, AppError> {
     let project = auth.access.project_id();
     let chrome = auth.me.chrome().await?;
-    let title = match domain::check_text("title", &form.title, true, 200) {
-        Ok(t) => t,
-        Err(e) => return list(&state, &auth, form, Some(e)).await,
-    };
-    let (notes, mitigation) = match checked(&chrome, &form) {
+    let checked = domain::check_text("title", &form.title, true, 200).and_then(|t| Ok((t, checked(&form)?)));
+    let (title, (notes, mitigation)) = match checked {
         Ok(x) => x,
-        Err(e) => return list(&state, &auth, form, Some(e)).await,
+        Err(e) => return list(&state, &auth, form, Some(chrome.says(&e))).await,
     };
     let judged = match judge(&state, project, &form.sql, mitigation).await {
         Ok(j) => j,
@@ -268,9 +268,9 @@ async fn show(
     let chrome = auth.me.chrome().await?;
     let page = OutputPage {
         cells: cell_rows(&chrome, &current.judgement),
+        reasons: reasons(&chrome, &current.judgement),
         chrome,
         project,
-        reasons: reasons(&current.judgement),
         current,
         output,
         versions,
@@ -300,9 +300,9 @@ async fn revise(
     let id = ids(&params, "output_id")?;
     output_in(&state, project, id).await?;
     let chrome = auth.me.chrome().await?;
-    let (notes, mitigation) = match checked(&chrome, &form) {
+    let (notes, mitigation) = match checked(&form) {
         Ok(x) => x,
-        Err(e) => return show(&state, &auth, id, Some(e)).await,
+        Err(e) => return show(&state, &auth, id, Some(chrome.says(&e))).await,
     };
     let judged = match judge(&state, project, &form.sql, mitigation).await {
         Ok(j) => j,
@@ -313,7 +313,7 @@ async fn revise(
     };
     match store::revise(&state.db, state.clock.now(), project, id, auth.access.person_id(), &notes, &judged).await {
         Ok(_) => Ok(Redirect::to(&format!("/projects/{project}/outputs/{id}")).into_response()),
-        Err(StoreError::Rule(e)) => show(&state, &auth, id, Some(e)).await,
+        Err(StoreError::Rule(e)) => show(&state, &auth, id, Some(chrome.says(&e))).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -330,7 +330,10 @@ async fn step(
     match store::submit_or_withdraw(&state.db, state.clock.now(), project, id, auth.access.person_id(), withdraw).await
     {
         Ok(()) => Ok(Redirect::to(&format!("/projects/{project}/outputs/{id}")).into_response()),
-        Err(StoreError::Rule(e)) => show(&state, &auth, id, Some(e)).await,
+        Err(StoreError::Rule(e)) => {
+            let message = auth.me.chrome().await?.says(&e);
+            show(&state, &auth, id, Some(message)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -370,7 +373,7 @@ async fn download(
         crate::audit::store::record(&state.db, state.clock.now(), &event)
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        return Err(AppError::Forbidden(auth.me.chrome().await?.t("out-not-released")));
+        return Err(AppError::Forbidden(crate::says!("out-not-released")));
     };
     let event = AuditEvent::new(actor, "output.download", format!("project:{project}"), Outcome::Success)
         .with_details(json!({"output": id, "release": release.id, "file": file}));
@@ -469,8 +472,8 @@ async fn review(
         })
         .collect();
     let page = ReviewPage {
+        reasons: reasons(&chrome, &current.judgement),
         chrome,
-        reasons: reasons(&current.judgement),
         output,
         project,
         current,
@@ -529,7 +532,10 @@ async fn vote(
     let policy = Policy { approvals: state.config.release_approvals as usize };
     match store::vote(&state.db, now, id, person, vote, &form.comment, policy, material.as_ref()).await {
         Ok(_) => Ok(Redirect::to(&format!("/custodian/outputs/{id}")).into_response()),
-        Err(StoreError::Rule(e)) => review(&state, &custodian, id, Some(e)).await,
+        Err(StoreError::Rule(e)) => {
+            let message = custodian.me.chrome().await?.says(&e);
+            review(&state, &custodian, id, Some(message)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -611,7 +617,10 @@ async fn set_params(
     let person = custodian.access.person_id();
     match store::set_params(&state.db, state.clock.now(), person, &scope, &form.params, &form.reason).await {
         Ok(_) => Ok(Redirect::to(&format!("/custodian/gate-params?scope={scope}")).into_response()),
-        Err(StoreError::Rule(e)) => params_view(&state, &custodian, scope, Some(form.params), Some(e)).await,
+        Err(StoreError::Rule(e)) => {
+            let message = custodian.me.chrome().await?.says(&e);
+            params_view(&state, &custodian, scope, Some(form.params), Some(message)).await
+        }
         Err(e) => Err(e.into()),
     }
 }

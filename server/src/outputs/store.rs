@@ -173,7 +173,7 @@ fn output_of(r: OutputRow) -> Result<Output, StoreError> {
         title: r.2,
         requested_by: r.3,
         requester: r.4,
-        state: State::parse(&r.5).ok_or_else(|| StoreError::Rule(format!("unknown output state {}", r.5)))?,
+        state: State::parse(&r.5).ok_or_else(|| StoreError::Corrupt(format!("unknown output state {}", r.5)))?,
         version: r.6,
         created_at: from_millis(r.7),
     })
@@ -240,7 +240,7 @@ pub async fn versions(db: &Db, output: i64) -> Result<Vec<Version>, StoreError> 
                 params_version: r.8,
                 status: Status::parse(&r.9).unwrap_or(Status::Refused),
                 judgement: serde_json::from_str(&r.10)
-                    .map_err(|e| StoreError::Rule(format!("a stored judgement: {e}")))?,
+                    .map_err(|e| StoreError::Corrupt(format!("a stored judgement: {e}")))?,
                 csv: r.11,
                 csv_sha256: r.12,
                 created_at: from_millis(r.13),
@@ -295,7 +295,7 @@ pub async fn ledger(db: &Db, project: i64, threshold: u64) -> Result<(Ledger, i6
         None => Ok((Ledger::in_memory(threshold), 0)),
         Some((releases, body)) => {
             let ledger = Ledger::from_bytes(body.as_bytes(), &format!("the ledger of project {project}"), threshold)
-                .map_err(StoreError::Rule)?;
+                .map_err(StoreError::Corrupt)?;
             Ok((ledger, releases))
         }
     }
@@ -324,7 +324,7 @@ pub async fn params_for(db: &Db, project: i64) -> Result<(Params, String), Store
                 .fetch_optional(db.pool())
                 .await?;
         if let Some((version, text)) = row {
-            let params = crate::gate::read_params(&text).map_err(StoreError::Rule)?;
+            let params = crate::gate::read_params(&text).map_err(StoreError::Corrupt)?;
             return Ok((params, format!("{scope} v{version}")));
         }
     }
@@ -353,13 +353,16 @@ pub async fn set_params(
     reason: &str,
 ) -> Result<i64, StoreError> {
     let checked = crate::gate::read_params(params)
+        .map_err(|e| crate::says!("gate-params-invalid", problem = e))
         .and_then(|p| Ok((p, domain::check_text("reason", reason, true, 2000)?)))
-        .and_then(|(p, r)| Ok((serde_json::to_string(&p).map_err(|e| e.to_string())?, r)));
+        .and_then(|(p, r)| {
+            Ok((serde_json::to_string(&p).map_err(|e| crate::says!("gate-params-invalid", problem = e))?, r))
+        });
     let (text, reason) = match checked {
         Ok(x) => x,
         Err(message) => {
             let event = AuditEvent::new(Actor::Person(custodian), "gate.params_set", scope, Outcome::Denied)
-                .with_details(json!({"reason": message}));
+                .with_details(json!({"reason": crate::i18n::en(&message)}));
             return Err(refuse(db, now, event, message).await);
         }
     };
@@ -412,7 +415,7 @@ async fn insert_version(
     .bind(&notes.columns_note)
     .bind(&notes.sdc_note)
     .bind(judged.mitigation.as_str())
-    .bind(serde_json::to_string(&judged.params).map_err(|e| StoreError::Rule(e.to_string()))?)
+    .bind(serde_json::to_string(&judged.params).map_err(|e| StoreError::Corrupt(e.to_string()))?)
     .bind(&judged.params_version)
     .bind(judged.status.name())
     .bind(judged.judgement.to_string())
@@ -470,7 +473,7 @@ async fn locked(tx: &mut WriteTx, project: i64, output: i64) -> Result<(State, i
     if p != project {
         return Err(StoreError::NotFound);
     }
-    let state = State::parse(&state).ok_or_else(|| StoreError::Rule(format!("unknown output state {state}")))?;
+    let state = State::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("unknown output state {state}")))?;
     Ok((state, requester, version))
 }
 
@@ -503,7 +506,7 @@ pub async fn revise(
         let event =
             AuditEvent::new(Actor::Person(person), "output.revise", format!("output:{output}"), Outcome::Denied)
                 .with_details(json!({"reason": "state", "state": state.as_str()}));
-        return Err(refuse(db, now, event, format!("This output is {}; it cannot change.", state.label())).await);
+        return Err(refuse(db, now, event, crate::says!("out-not-revisable", state = state.as_str())).await);
     }
     let next = version + 1;
     insert_version(&mut tx, now, output, next, person, notes, judged).await?;
@@ -541,11 +544,7 @@ pub async fn submit_or_withdraw(
             .await?;
     let status = Status::parse(&status).unwrap_or(Status::Refused);
     let allowed = if withdraw {
-        if state.is_final() {
-            Err(format!("This output is {}; it cannot be withdrawn.", state.label()))
-        } else {
-            Ok(())
-        }
+        if state.is_final() { Err(crate::says!("out-not-withdrawable", state = state.as_str())) } else { Ok(()) }
     } else {
         domain::may_submit(state, status)
     };
@@ -560,7 +559,7 @@ pub async fn submit_or_withdraw(
     if !withdraw {
         let title: String =
             sqlx::query_scalar("SELECT title FROM outputs WHERE id = $1").bind(output).fetch_one(&mut *tx).await?;
-        let message = format!("The output \"{title}\" (version {version}) waits for release review.");
+        let message = crate::says!("notify-output-waits", title = title, version = version);
         let key = format!("output:{output}:{version}");
         crate::notifications::notify_role(&mut tx, now, "custodian", &key, &message).await?;
     }
@@ -594,11 +593,11 @@ pub async fn vote(
             .fetch_optional(&mut *tx)
             .await?;
     let Some((project, state, requester, version, title)) = row else { return Err(StoreError::NotFound) };
-    let state = State::parse(&state).ok_or_else(|| StoreError::Rule(format!("unknown output state {state}")))?;
+    let state = State::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("unknown output state {state}")))?;
     if !state.is_final() && !project_is_open(&mut tx, project, now).await? {
         stop_outputs(&mut tx, now, project, "the project's access has ended").await?;
         tx.commit().await?;
-        let message = "The project's approval has ended or is suspended; its release requests are stopped.".to_string();
+        let message = crate::says!("out-project-not-open");
         let event =
             AuditEvent::new(Actor::Person(custodian), "output.vote", format!("output:{output}"), Outcome::Denied)
                 .with_details(json!({"vote": vote.as_str(), "version": version, "reason": "project_not_open"}));
@@ -616,7 +615,7 @@ pub async fn vote(
             .await?;
     let cast: Vec<(i64, Vote)> = cast.into_iter().filter_map(|(who, v)| Some((who, Vote::parse(&v)?))).collect();
     let ballot = Ballot { state, requester, members: &members, votes: &cast };
-    let denied = |reason: &str, message: String| {
+    let denied = |reason: &str, message: crate::i18n::Says| {
         let event =
             AuditEvent::new(Actor::Person(custodian), "output.vote", format!("output:{output}"), Outcome::Denied)
                 .with_details(json!({"vote": vote.as_str(), "version": version, "reason": reason}));
@@ -626,7 +625,7 @@ pub async fn vote(
         Ok(next) => next,
         Err(refusal) => {
             drop(tx);
-            let (event, message) = denied(refusal.code(), refusal.to_string());
+            let (event, message) = denied(refusal.code(), refusal.says());
             return Err(refuse(db, now, event, message).await);
         }
     };
@@ -647,19 +646,16 @@ pub async fn vote(
         };
     let material = if next == State::Released {
         let problem = match release {
-            None => Some(("not_judged", "The output must be judged again before it is released; vote again.".to_string())),
-            Some(j) if !same_table(&j.csv, &stored.0) || j.extract_id != stored.1 => Some((
-                "changed",
-                "Run again now, this version gives a different table (the extract changed?); the analyst must make a new version."
-                    .to_string(),
-            )),
-            Some(j) if j.ledger_releases != releases => {
-                Some(("ledger_moved", "Another output was released meanwhile; vote again so the gate checks against it.".to_string()))
+            None => Some(("not_judged", crate::says!("out-release-not-judged"))),
+            Some(j) if !same_table(&j.csv, &stored.0) || j.extract_id != stored.1 => {
+                Some(("changed", crate::says!("out-release-changed")))
             }
-            Some(j) if !j.status.may_be_released() => Some((
-                "gate",
-                format!("Judged again now, the gate says {}: the analyst must make a new version.", j.status.name()),
-            )),
+            Some(j) if j.ledger_releases != releases => {
+                Some(("ledger_moved", crate::says!("out-release-ledger-moved")))
+            }
+            Some(j) if !j.status.may_be_released() => {
+                Some(("gate", crate::says!("out-release-gate", status = j.status.name())))
+            }
             Some(_) => None,
         };
         if let Some((reason, message)) = problem {
@@ -684,11 +680,11 @@ pub async fn vote(
     .await?;
     set_state(&mut tx, now, output, next).await?;
     if next != State::Submitted {
-        let message = format!(
-            "Your output \"{title}\" is {}{}",
-            next.label(),
-            if comment.is_empty() { ".".to_string() } else { format!(": {comment}") }
-        );
+        let message = if comment.is_empty() {
+            crate::says!("notify-output-decided", title = title, state = next.as_str())
+        } else {
+            crate::says!("notify-output-decided-comment", title = title, state = next.as_str(), comment = comment)
+        };
         crate::notifications::notify(
             &mut tx,
             now,
@@ -814,18 +810,20 @@ async fn write_release(
         .await?;
     let name = format!("the ledger of project {project}");
     let mut ledger = match &ledger_body {
-        Some(body) => Ledger::from_bytes(body.as_bytes(), &name, judged.params.threshold).map_err(StoreError::Rule)?,
+        Some(body) => {
+            Ledger::from_bytes(body.as_bytes(), &name, judged.params.threshold).map_err(StoreError::Corrupt)?
+        }
         None => Ledger::in_memory(judged.params.threshold),
     };
     // The judgement's person ids were taken from this ledger as it stood (the vote checked
     // that no release came between), so its new persons extend the registry in their order.
     if ledger.known() != judged.ledger_known {
-        return Err(StoreError::Rule("the ledger changed while the output was judged; vote again".into()));
+        return Err(StoreError::Rule(crate::says!("out-ledger-changed")));
     }
     ledger.ids_of(judged.new_persons.iter().copied());
-    ledger.record_as(id as u64, judged.released.clone()).map_err(StoreError::Rule)?;
-    let body = String::from_utf8(ledger.to_bytes().map_err(StoreError::Rule)?)
-        .map_err(|_| StoreError::Rule("the ledger is not text".into()))?;
+    ledger.record_as(id as u64, judged.released.clone()).map_err(StoreError::Corrupt)?;
+    let body = String::from_utf8(ledger.to_bytes().map_err(StoreError::Corrupt)?)
+        .map_err(|_| StoreError::Corrupt("the ledger is not text".into()))?;
     sqlx::query(
         "INSERT INTO ledgers (project_id, releases, body) VALUES ($1, $2, $3) \
          ON CONFLICT (project_id) DO UPDATE SET releases = excluded.releases, body = excluded.body",

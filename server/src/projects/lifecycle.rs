@@ -163,9 +163,7 @@ async fn remind_accreditations(db: &Db, now: OffsetDateTime) -> Result<(), Store
         for days in [30, 7] {
             if left <= days {
                 let until = format_date(valid.until);
-                let message = format!(
-                    "Your accreditation ends on {until}, in {left} days: renew your training or declaration before then, or your access ends that day."
-                );
+                let message = crate::says!("notify-accreditation-ends", until = until, days = left);
                 due.push((person.id, format!("accreditation:{}:{until}:{days}", person.id), message));
             }
         }
@@ -203,7 +201,11 @@ pub async fn set_status(
             | (Status::Approved | Status::Suspended, Status::Closed)
     );
     if !allowed {
-        return Err(StoreError::Rule(format!("A {} project cannot become {}.", current.as_str(), status.as_str())));
+        return Err(StoreError::Rule(crate::says!(
+            "project-bad-transition",
+            status = current.as_str(),
+            to = status.as_str()
+        )));
     }
     sqlx::query("UPDATE projects SET status = $1 WHERE id = $2")
         .bind(status.as_str())
@@ -220,12 +222,7 @@ pub async fn set_status(
     append(&mut tx, now, &event).await?;
     let title: String =
         sqlx::query_scalar("SELECT title FROM projects WHERE id = $1").bind(project).fetch_one(&mut *tx).await?;
-    let what = match status {
-        Status::Suspended => "was suspended",
-        Status::Approved => "is open again",
-        _ => "was closed",
-    };
-    let message = format!("The project \"{title}\" {what}: {reason}.");
+    let message = crate::says!("notify-project-status", title = title, status = status.as_str(), reason = reason);
     let key = format!("project:{project}:{}:{}", status.as_str(), crate::clock::to_millis(now));
     for member in crate::notifications::members(&mut tx, project).await? {
         crate::notifications::notify(&mut tx, now, member, &format!("{key}:{member}"), &message).await?;

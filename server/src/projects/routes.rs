@@ -69,10 +69,12 @@ async fn status_view(
     state: &AppState,
     who: &Platform<SuspendProjects>,
     id: i64,
-    error: Option<String>,
+    error: Option<crate::i18n::Says>,
 ) -> Result<Response, AppError> {
     let project = store::project(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let page = StatusPage { chrome: who.me.chrome().await?, project, error };
+    let chrome = who.me.chrome().await?;
+    let error = error.map(|e| chrome.says(&e));
+    let page = StatusPage { chrome, project, error };
     shown(&page, page.error.is_some())
 }
 
@@ -93,8 +95,7 @@ async fn change_status(
     let id = parse_id(&id)?;
     let reason = form.reason.trim();
     if reason.is_empty() || reason.chars().count() > 2000 {
-        let problem = who.me.chrome().await?.t("project-error-reason");
-        return status_view(&state, &who, id, Some(problem)).await;
+        return status_view(&state, &who, id, Some(crate::says!("project-error-reason"))).await;
     }
     let now = state.clock.now();
     let actor = Actor::Person(who.access.person_id());

@@ -15,7 +15,7 @@ pub type ProjectRow = (i64, String, String, String, String);
 /// A project from its stored row.
 pub fn project_from(row: ProjectRow) -> Result<Project, StoreError> {
     let (id, title, status, starts_on, ends_on) = row;
-    let bad = |what: &str| StoreError::Rule(format!("project {id} has an invalid {what} in the database"));
+    let bad = |what: &str| StoreError::Corrupt(format!("project {id} has an invalid {what}"));
     Ok(Project {
         id,
         title,
@@ -54,7 +54,7 @@ pub async fn memberships(db: &Db, project: i64, person: i64) -> Result<Vec<Membe
             .await?;
     rows.into_iter()
         .map(|(role, s, e)| {
-            let bad = || StoreError::Rule("a membership has invalid data in the database".into());
+            let bad = || StoreError::Corrupt("a membership has invalid data".into());
             Ok(Membership {
                 role: ProjectRole::parse(&role).ok_or_else(bad)?,
                 starts_on: parse_date(&s).map_err(|_| bad())?,

@@ -58,7 +58,7 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
     let (parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
         Ok(b) => b,
-        Err(_) => return AppError::BadRequest("The form is too large.".into()).into_response(),
+        Err(_) => return AppError::BadRequest(crate::says!("error-form-too-large")).into_response(),
     };
     let given = header_token
         .or_else(|| form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf_token").map(|(_, v)| v.into_owned()));
@@ -81,6 +81,5 @@ async fn refuse(state: &AppState, session: &Session, path: &str, token_given: bo
     if let Err(e) = crate::audit::store::record(&state.db, state.clock.now(), &event).await {
         return AppError::Internal(e.to_string()).into_response();
     }
-    AppError::Forbidden("This form has expired or did not come from this site. Reload the page and try again.".into())
-        .into_response()
+    AppError::Forbidden(crate::says!("error-form-expired")).into_response()
 }

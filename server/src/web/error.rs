@@ -4,6 +4,7 @@
 
 use super::pages::ErrorPage;
 use crate::db::StoreError;
+use crate::i18n::Says;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -16,19 +17,19 @@ pub enum AppError {
     /// No such page or object.
     NotFound,
     /// A malformed request.
-    BadRequest(String),
+    BadRequest(Says),
     /// A value that breaks a rule.
-    Invalid(String),
+    Invalid(Says),
     /// A conflict with the current state.
-    Conflict(String),
+    Conflict(Says),
     /// Access denied; the text says why.
-    Forbidden(String),
+    Forbidden(Says),
     /// Too many attempts.
-    TooManyAttempts(String),
+    TooManyAttempts(Says),
     /// A sign-in through an institution's provider failed a check; the text says what to do.
-    SigninRefused(String),
+    SigninRefused(Says),
     /// A service we depend on cannot be reached.
-    Unavailable(String),
+    Unavailable(Says),
     /// Our failure; the cause is logged with a request id.
     Internal(String),
 }
@@ -38,6 +39,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::Rule(m) => AppError::Conflict(m),
             StoreError::NotFound => AppError::NotFound,
+            StoreError::Corrupt(c) => AppError::Internal(format!("corrupt data: {c}")),
             StoreError::Db(db) => AppError::Internal(db.to_string()),
         }
     }
@@ -60,16 +62,17 @@ impl From<crate::access::store::AuthoriseError> for AppError {
         match e {
             // An unknown project is "not found" (the denial is audited all the same).
             crate::access::store::AuthoriseError::Denied(crate::access::Denial::NoSuchProject) => AppError::NotFound,
-            crate::access::store::AuthoriseError::Denied(d) => AppError::Forbidden(d.to_string()),
+            crate::access::store::AuthoriseError::Denied(d) => AppError::Forbidden(d.says()),
             crate::access::store::AuthoriseError::Store(s) => s.into(),
         }
     }
 }
 
 /// An error page in the request's language; `title` names a message of the catalogue.
-fn page(status: StatusCode, title: &str, message: String) -> Response {
+fn page(status: StatusCode, title: &str, message: Says) -> Response {
     let chrome = crate::web::pages::Chrome::default();
     let title = chrome.t(title);
+    let message = chrome.says(&message);
     let body = ErrorPage { title: &title, chrome, message, status: status.as_u16() }
         .render()
         .unwrap_or_else(|_| format!("{} {title}", status.as_u16()));
@@ -80,11 +83,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
             AppError::SignInRequired => Redirect::to("/signin").into_response(),
-            AppError::NotFound => page(
-                StatusCode::NOT_FOUND,
-                "error-not-found",
-                crate::i18n::text(crate::i18n::current(), "error-no-such-page", None),
-            ),
+            AppError::NotFound => page(StatusCode::NOT_FOUND, "error-not-found", crate::says!("error-no-such-page")),
             AppError::BadRequest(m) => page(StatusCode::BAD_REQUEST, "error-bad-request", m),
             AppError::Invalid(m) => page(StatusCode::UNPROCESSABLE_ENTITY, "error-invalid", m),
             AppError::Conflict(m) => page(StatusCode::CONFLICT, "error-conflict", m),
@@ -98,11 +97,7 @@ impl IntoResponse for AppError {
                 page(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "error-internal",
-                    crate::i18n::text(
-                        crate::i18n::current(),
-                        "error-internal-text",
-                        Some(&crate::i18n::args(&[("reference", &request_id)])),
-                    ),
+                    crate::says!("error-internal-text", reference = request_id),
                 )
             }
         }
@@ -128,7 +123,7 @@ where
         axum::Form::<T>::from_request(req, state)
             .await
             .map(|axum::Form(v)| ValidForm(v))
-            .map_err(|_| AppError::BadRequest("The form was incomplete or malformed. Go back and try again.".into()))
+            .map_err(|_| AppError::BadRequest(crate::says!("error-form-malformed")))
     }
 }
 

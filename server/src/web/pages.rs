@@ -48,6 +48,11 @@ impl Default for Chrome {
 }
 
 impl Chrome {
+    /// A message built away from the page (a rule, a refusal, a notification).
+    pub fn says(&self, s: &i18n::Says) -> String {
+        i18n::says(self.lang, s)
+    }
+
     /// Message `id` of the catalogue.
     pub fn t(&self, id: &str) -> String {
         i18n::text(self.lang, id, None)

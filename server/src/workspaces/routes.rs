@@ -128,25 +128,9 @@ fn marks(judged: &crate::gate::Judgement) -> (std::collections::HashMap<(usize, 
         });
         by_cell.insert(cell.at, Mark { level, persons: cell.persons, findings });
     }
-    // The reasons in the page's language, from the same tally as the judgement's own.
+    // The reasons in the page's language.
     let lang = crate::i18n::current();
-    let (found, primary, secondary) = crate::gate::tally(&judged.cells);
-    let mut reasons: Vec<String> = found
-        .iter()
-        .map(|(rule, severity, n)| {
-            let rule = crate::i18n::rule_name(lang, *rule);
-            let id = if *severity == Severity::Fail { "ws-reason-fail" } else { "ws-reason-review" };
-            crate::i18n::text(lang, id, Some(&crate::i18n::args(&[("count", n), ("rule", &rule)])))
-        })
-        .collect();
-    if primary + secondary > 0 {
-        let counts = [("primary", &primary as &dyn crate::i18n::Arg), ("secondary", &secondary)];
-        reasons.push(crate::i18n::text(lang, "ws-reason-suppressed", Some(&crate::i18n::args(&counts))));
-    }
-    // A refused or failed judgement has its reason and no cells.
-    if found.is_empty() && primary + secondary == 0 {
-        reasons.clone_from(&judged.reasons);
-    }
+    let reasons = judged.says.iter().map(|s| crate::i18n::says(lang, s)).collect();
     let summary = GateSummary { status: judged.status.name().to_string(), fail, review, pass, reasons };
     (by_cell, summary)
 }
@@ -452,7 +436,10 @@ async fn run_query(
             };
             page(&state, &auth, sql, Some(shown), None).await
         }
-        Err(e) => page(&state, &auth, sql, None, Some(e.to_string())).await,
+        Err(e) => {
+            page(&state, &auth, sql, None, Some(crate::i18n::says(crate::i18n::current(), &crate::runner::says(&e))))
+                .await
+        }
     }
 }
 
