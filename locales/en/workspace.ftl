@@ -49,7 +49,10 @@ ws-history-query = Query
 ws-history-outcome = Outcome
 ws-history-actions = Actions
 ws-history-result = { $status ->
-    [ok] { $rows } row(s)
+    [ok] { $rows ->
+        [one] 1 row
+       *[other] { $rows } rows
+    }
     [refused] refused
     [cancelled] cancelled
    *[other] error
@@ -104,3 +107,33 @@ ws-chart-caption = { $title }. { $left }
 ws-outputs = Outputs and release requests
 ws-outputs-none = No output has been saved in this project yet.
 ws-outputs-hint = Open an output to see the gate's findings, the custodians' votes and comments, and to ask for its release.
+
+# Two queries of the history compared.
+ws-compare-side = { $side ->
+    [a] A (before)
+   *[b] B (after)
+}
+ws-compare-pick = { $side ->
+    [a] Compare as A (before): your query of { $when }
+   *[b] Compare as B (after): your query of { $when }
+}
+ws-compare-hint = Choose one query as A and another as B, then compare them to see which lines changed.
+ws-compare = Compare A with B
+ws-compare-title = Compare queries · { $project }
+ws-compare-heading = Compare queries: { $project }
+ws-compare-rerun = { $side ->
+    [a] Run A again
+   *[b] Run B again
+}
+ws-compare-changes = Changes from A to B
+ws-compare-identical = The two queries are the same, line for line.
+ws-compare-counts = { $removed ->
+    [one] 1 line removed
+   *[other] { $removed } lines removed
+} (only in A), { $added ->
+    [one] 1 line added
+   *[other] { $added } lines added
+} (only in B).
+ws-diff-removed = removed:
+ws-diff-added = added:
+ws-compare-missing = Choose two queries of your history to compare, one as A and one as B, and try again.

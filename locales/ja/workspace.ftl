@@ -61,7 +61,7 @@ ws-history-outcome = 結果
 ws-history-actions = 操作
 ws-history-result = { $status ->
     [ok] { $rows } 行
-    [refused] 持ち出し不可
+    [refused] 実行拒否
     [cancelled] 取り消し
    *[other] エラー
 }
@@ -112,3 +112,27 @@ ws-chart-caption = { $title }。{ $left }
 ws-outputs = 出力と持ち出し申請
 ws-outputs-none = このプロジェクトにはまだ保存された出力がありません。
 ws-outputs-hint = 出力を開くと、出力チェックの結果、データ管理者の投票とコメントを確認し、持ち出しを申請できます。
+
+# 履歴の 2 つのクエリの比較。
+ws-compare-side = { $side ->
+    [a] A（変更前）
+   *[b] B（変更後）
+}
+ws-compare-pick = { $side ->
+    [a] { $when } のクエリを A（変更前）として比較
+   *[b] { $when } のクエリを B（変更後）として比較
+}
+ws-compare-hint = A と B にクエリを 1 つずつ選んで比較すると、変わった行を確認できます。
+ws-compare = A と B を比較
+ws-compare-title = クエリの比較 · { $project }
+ws-compare-heading = クエリの比較：{ $project }
+ws-compare-rerun = { $side ->
+    [a] A を再実行
+   *[b] B を再実行
+}
+ws-compare-changes = A から B への変更
+ws-compare-identical = 2 つのクエリは、すべての行が同じです。
+ws-compare-counts = 削除 { $removed } 行（A のみ）、追加 { $added } 行（B のみ）。
+ws-diff-removed = 削除：
+ws-diff-added = 追加：
+ws-compare-missing = 比較するクエリを履歴から 2 つ選んでください（A と B に 1 つずつ）。選んでから、もう一度お試しください。

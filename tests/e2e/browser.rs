@@ -282,6 +282,18 @@ async fn release_journey(lang: Lang) {
     let listed = find(&analyst, "#workspace-outputs").await.text().await.unwrap();
     let waiting = message(lang, "out-state", Some(&args(&[("state", &"submitted")])));
     assert!(listed.contains("Persons by year of birth") && listed.contains(&waiting), "{listed}");
+    // Its history's two latest queries compared (the pickers' default), each change marked.
+    analyst.execute("document.querySelector('#history').scrollIntoView();", vec![]).await.unwrap();
+    camera.step(&analyst, "workspace-history").await;
+    click_away(&analyst, "#compare").await;
+    assert!(analyst.current_url().await.unwrap().path().ends_with("/workspace/compare"));
+    let counts = find(&analyst, "#compare-counts").await.text().await.unwrap();
+    assert_eq!(counts, message(lang, "ws-compare-counts", Some(&args(&[("removed", &1), ("added", &1)]))));
+    let b = find(&analyst, "#compare-b pre.sql").await.text().await.unwrap();
+    assert_eq!(b, sql, "B is the newest query");
+    assert_eq!(analyst.find_all(Locator::Css("#compare-diff li.diff-removed")).await.unwrap().len(), 1);
+    assert_eq!(analyst.find_all(Locator::Css("#compare-diff li.diff-added")).await.unwrap().len(), 1);
+    camera.step(&analyst, "workspace-compare").await;
 
     // Two custodians, each in their own browser, approve.
     for name in ["custodian1", "custodian2"] {

@@ -68,7 +68,7 @@ async fn workspace_queries(engine: Engine) {
 both!(workspace_queries_run_in_the_projects_runner_and_are_audited, workspace_queries);
 
 /// The workspace's own tools through the real binary: a chart of an aggregate result, the
-/// analyst's query history, cancelling a running query from the page (the runner stops it and
+/// analyst's query history and two of its queries compared, cancelling a running query from the page (the runner stops it and
 /// serves the next query), the administrators' runner page, and the page's language.
 async fn workspace_tools(engine: Engine) {
     let server = Server::start(engine).await;
@@ -89,6 +89,111 @@ async fn workspace_tools(engine: Engine) {
     let page = analyst.get(&workspace).await;
     assert_eq!(page.text("#history tbody tr code").as_deref(), Some(sql));
     assert!(page.attrs("#history form input[name=sql]", "value").iter().any(|v| v == sql));
+
+    // Two queries compared: the history's pickers name its entries (B the newest, A the one
+    // before, by default); the page shows both and the diff of their SQL, line by line.
+    let before = "SELECT p.sex,\n  COUNT(*) AS n\nFROM person p\nGROUP BY p.sex";
+    let after = "SELECT p.sex,\n  COUNT(DISTINCT p.person_id) AS n\nFROM person p\nGROUP BY p.sex";
+    for q in [before, after] {
+        let ran = analyst.submit(&workspace, &workspace, &[("sql", q)]).await;
+        assert!(ran.body.contains("<strong>aggregate</strong>"), "{}", ran.body);
+    }
+    let page = analyst.get(&workspace).await;
+    let ids = page.attrs("#history input[type=radio][name=a][form=history-compare]", "value");
+    assert_eq!(ids.len(), 3, "a picker per entry: {}", page.body);
+    assert_eq!(page.attrs("#history input[name=b][checked]", "value"), vec![ids[0].clone()], "B: the newest");
+    assert_eq!(page.attrs("#history input[name=a][checked]", "value"), vec![ids[1].clone()], "A: the one before");
+    assert_eq!(page.attrs("form#history-compare", "method"), vec!["get".to_string()]);
+    for id in &ids {
+        let labelled = format!("#history label[for=compare-a-{id}], #history label[for=compare-b-{id}]");
+        assert_eq!(page.html().select(&scraper::Selector::parse(&labelled).unwrap()).count(), 2, "{id}");
+    }
+    assert_eq!(page.attrs("#history form input[name=sql]", "value").len(), 3, "each entry can still run again");
+    let compare = format!("{workspace}/compare");
+    let compared = analyst.get(&format!("{compare}?a={}&b={}", ids[1], ids[0])).await;
+    assert_eq!(compared.status, StatusCode::OK, "{}", compared.body);
+    assert_eq!(compared.text("#compare-a pre.sql").as_deref(), Some(before));
+    assert_eq!(compared.text("#compare-b pre.sql").as_deref(), Some(after));
+    assert_eq!(compared.text("#compare-b .outcome").as_deref(), Some("2 rows"), "{}", compared.body);
+    let lines: Vec<(String, String)> = compared
+        .html()
+        .select(&scraper::Selector::parse("#compare-diff li").unwrap())
+        .map(|li| {
+            let code = li.select(&scraper::Selector::parse("code").unwrap()).next().unwrap();
+            (li.value().attr("class").unwrap_or_default().to_string(), code.text().collect::<String>())
+        })
+        .collect();
+    let expected = [
+        ("diff-same", "SELECT p.sex,"),
+        ("diff-removed", "  COUNT(*) AS n"),
+        ("diff-added", "  COUNT(DISTINCT p.person_id) AS n"),
+        ("diff-same", "FROM person p"),
+        ("diff-same", "GROUP BY p.sex"),
+    ];
+    assert_eq!(lines, expected.map(|(c, t)| (c.to_string(), t.to_string())).to_vec(), "{}", compared.body);
+    // Each change is said in words, not by colour alone.
+    assert_eq!(compared.text("#compare-diff li.diff-removed").as_deref(), Some("−removed:   COUNT(*) AS n"));
+    assert_eq!(compared.text("#compare-diff li.diff-added .diff-mark").as_deref(), Some("+"));
+    assert_eq!(compared.text("#compare-diff li.diff-added .visually-hidden").as_deref(), Some("added:"));
+    assert!(compared.text("#compare-counts").unwrap().contains("1 line removed"), "{}", compared.body);
+    // Each side runs again through the workspace's own form.
+    assert_eq!(compared.attrs("#compare-a form[method=post] input[name=sql]", "value"), vec![before.to_string()]);
+    assert_eq!(compared.attrs("#compare-b form[method=post] input[name=sql]", "value"), vec![after.to_string()]);
+    let same = analyst.get(&format!("{compare}?a={}&b={}", ids[0], ids[0])).await;
+    assert_eq!(same.status, StatusCode::OK);
+    assert!(same.text("#compare-identical").is_some(), "{}", same.body);
+    assert_eq!(same.html().select(&scraper::Selector::parse("li.diff-removed, li.diff-added").unwrap()).count(), 0);
+    // Only the analyst's own entries of this project: another person's, another project's, an
+    // unknown id or no id at all is not found, and their SQL never shown.
+    let other_person: i64 =
+        sqlx::query_scalar("SELECT id FROM people WHERE username = 'admin'").fetch_one(db.pool()).await.unwrap();
+    let analyst_id: i64 =
+        sqlx::query_scalar("SELECT id FROM people WHERE username = 'analyst'").fetch_one(db.pool()).await.unwrap();
+    let other_project: i64 = sqlx::query_scalar(
+        "INSERT INTO projects (title, status, starts_on, ends_on, created_at) VALUES ('Another project', 'approved', $1, $2, 0) RETURNING id",
+    )
+    .bind(crate::harness::day(-1))
+    .bind(crate::harness::day(300))
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    let mut foreign = Vec::new();
+    for (person, project, secret) in
+        [(other_person, id, "SELECT 'zq-other-person'"), (analyst_id, other_project, "SELECT 'zq-other-project'")]
+    {
+        let entry: i64 = sqlx::query_scalar(
+            "INSERT INTO query_history (person_id, project_id, at, sql, status, row_count) VALUES ($1, $2, 0, $3, 'ok', 1) RETURNING id",
+        )
+        .bind(person)
+        .bind(project)
+        .bind(secret)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        foreign.push((entry.to_string(), secret));
+    }
+    for (entry, secret) in &foreign {
+        for query in [format!("a={}&b={entry}", ids[0]), format!("a={entry}&b={}", ids[0])] {
+            let refused = analyst.get(&format!("{compare}?{query}")).await;
+            assert_eq!(refused.status, StatusCode::NOT_FOUND, "{query}: {}", refused.body);
+            assert!(!refused.body.contains(secret) && !refused.body.contains("zq-other"), "{}", refused.body);
+        }
+    }
+    assert!(!analyst.get(&workspace).await.body.contains("zq-other"), "the history is the analyst's own");
+    for query in ["a=999999999&b=1", "a=x&b=1", "a=1&b=-1", "a=1.5&b=1"] {
+        let query = query.replace("b=1", &format!("b={}", ids[0]));
+        assert_eq!(analyst.get(&format!("{compare}?{query}")).await.status, StatusCode::NOT_FOUND, "{query}");
+    }
+    for query in ["", "?a=1", "?b=1", "?a=&b=1", "?a=1&c=2"] {
+        let missing = analyst.get(&format!("{compare}{query}")).await;
+        assert_eq!(missing.status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(missing.body.contains("Choose two queries of your history"), "{}", missing.body);
+    }
+    // Someone who may not use the workspace is refused before any id is read.
+    let custodian = server.signed_in("custodian1").await;
+    let stranger = custodian.get(&format!("{compare}?a={}&b={}", ids[1], ids[0])).await;
+    assert_eq!(stranger.status, StatusCode::FORBIDDEN);
+    assert!(!stranger.body.contains("COUNT(DISTINCT"), "{}", stranger.body);
 
     // A query that would run for minutes, cancelled from the page.
     // (Every one of its millions of rows builds a long string from four persons' values.)

@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/projects/{project_id}/workspace", get(workspace_page).post(run_query))
         .route("/projects/{project_id}/workspace/cancel", post(cancel_query))
+        .route("/projects/{project_id}/workspace/compare", get(compare_page))
         .route("/admin/runners", get(runners_page))
 }
 
@@ -74,6 +75,8 @@ struct ShownChart {
 
 /// A query of the analyst's history.
 struct HistoryRow {
+    /// The entry's id (`query_history.id`), which the compare form sends.
+    id: i64,
     at: String,
     sql: String,
     status: String,
@@ -226,10 +229,27 @@ struct WorkspacePage {
     outputs: Vec<crate::outputs::store::Output>,
 }
 
+/// A row of `query_history` as read: id, time (ms), SQL, status, rows.
+type HistoryRecord = (i64, i64, String, String, Option<i64>);
+
+impl From<HistoryRecord> for HistoryRow {
+    fn from((id, at, sql, status, rows): HistoryRecord) -> Self {
+        HistoryRow {
+            id,
+            at: crate::clock::from_millis(at)
+                .format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC"))
+                .unwrap_or_default(),
+            sql,
+            status,
+            rows: rows.unwrap_or(0),
+        }
+    }
+}
+
 /// The analyst's latest queries in the project, newest first.
 async fn history(db: &crate::db::Db, project: i64, person: i64) -> Result<Vec<HistoryRow>, crate::db::StoreError> {
-    let rows: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(
-        "SELECT at, sql, status, row_count FROM query_history WHERE project_id = $1 AND person_id = $2 \
+    let rows: Vec<HistoryRecord> = sqlx::query_as(
+        "SELECT id, at, sql, status, row_count FROM query_history WHERE project_id = $1 AND person_id = $2 \
          ORDER BY id DESC LIMIT $3",
     )
     .bind(project)
@@ -237,17 +257,26 @@ async fn history(db: &crate::db::Db, project: i64, person: i64) -> Result<Vec<Hi
     .bind(HISTORY)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(at, sql, status, rows)| HistoryRow {
-            at: crate::clock::from_millis(at)
-                .format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC"))
-                .unwrap_or_default(),
-            sql,
-            status,
-            rows: rows.unwrap_or(0),
-        })
-        .collect())
+    Ok(rows.into_iter().map(HistoryRow::from).collect())
+}
+
+/// One entry of the analyst's own history in the project: `None` when there is no such
+/// entry, or it is another person's or another project's (the caller cannot tell which).
+async fn history_entry(
+    db: &crate::db::Db,
+    project: i64,
+    person: i64,
+    id: i64,
+) -> Result<Option<HistoryRow>, crate::db::StoreError> {
+    let row: Option<HistoryRecord> = sqlx::query_as(
+        "SELECT id, at, sql, status, row_count FROM query_history WHERE id = $1 AND project_id = $2 AND person_id = $3",
+    )
+    .bind(id)
+    .bind(project)
+    .bind(person)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(HistoryRow::from))
 }
 
 async fn page(
@@ -280,6 +309,126 @@ async fn page(
 
 async fn workspace_page(State(state): State<AppState>, auth: Authorised<Query>) -> Result<Response, AppError> {
     page(&state, &auth, String::new(), None, None).await
+}
+
+/// How a line of the compared SQL texts fares from A to B.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    /// In both.
+    Same,
+    /// Only in A.
+    Removed,
+    /// Only in B.
+    Added,
+}
+
+impl Change {
+    /// The line's CSS class (`diff-same`, `diff-removed`, `diff-added`); the page also marks
+    /// each change in text, not by colour alone.
+    fn class(&self) -> &'static str {
+        match self {
+            Change::Same => "same",
+            Change::Removed => "removed",
+            Change::Added => "added",
+        }
+    }
+}
+
+/// A line of the diff of two SQL texts.
+#[derive(Debug, PartialEq, Eq)]
+struct DiffLine {
+    change: Change,
+    text: String,
+}
+
+/// The longest a diff may search for the shortest edit; past it `similar` gives a coarser
+/// (still correct) diff. SQL in the history is at most a request body long, and a pathological
+/// pair must not hold a worker thread.
+const DIFF_TIME: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// The line-by-line diff of SQL text `a` against `b` (`\n` or `\r\n` line ends alike): lines
+/// of both, lines only in `a` (removed) and lines only in `b` (added), in reading order, a
+/// change's removed lines before its added ones.
+fn diff_lines(a: &str, b: &str) -> Vec<DiffLine> {
+    let old: Vec<&str> = a.lines().collect();
+    let new: Vec<&str> = b.lines().collect();
+    let deadline = std::time::Instant::now().checked_add(DIFF_TIME);
+    let ops = similar::capture_diff_slices_deadline(similar::Algorithm::Myers, &old, &new, deadline);
+    let line = |change, text: &&str| DiffLine { change, text: (*text).to_string() };
+    let mut out = Vec::with_capacity(old.len().max(new.len()));
+    for op in ops {
+        let (tag, in_old, in_new) = op.as_tag_tuple();
+        let (in_old, in_new) = (old.get(in_old).unwrap_or_default(), new.get(in_new).unwrap_or_default());
+        if tag == similar::DiffTag::Equal {
+            out.extend(in_old.iter().map(|t| line(Change::Same, t)));
+        } else {
+            out.extend(in_old.iter().map(|t| line(Change::Removed, t)));
+            out.extend(in_new.iter().map(|t| line(Change::Added, t)));
+        }
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "workspace_compare.html")]
+struct ComparePage {
+    chrome: Chrome,
+    project: crate::projects::domain::Project,
+    /// A ("a", before) and B ("b", after).
+    sides: [(&'static str, HistoryRow); 2],
+    lines: Vec<DiffLine>,
+    removed: usize,
+    added: usize,
+}
+
+impl ComparePage {
+    /// Whether the two texts have the same lines.
+    fn identical(&self) -> bool {
+        self.removed == 0 && self.added == 0
+    }
+}
+
+/// The history entries `a` and `b` the query string names. Either missing (or blank) is a bad
+/// request; one that is not an id is not found, as an id that is not the analyst's is.
+fn compare_ids(query: Option<&str>) -> Result<(i64, i64), AppError> {
+    let (mut a, mut b) = (None, None);
+    for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        let slot = match name.as_ref() {
+            "a" => &mut a,
+            "b" => &mut b,
+            _ => continue,
+        };
+        if slot.is_none() && !value.trim().is_empty() {
+            *slot = Some(value.trim().to_string());
+        }
+    }
+    let (Some(a), Some(b)) = (a, b) else {
+        return Err(AppError::BadRequest(crate::i18n::text(crate::i18n::current(), "ws-compare-missing", None)));
+    };
+    Ok((crate::web::error::parse_id(&a)?, crate::web::error::parse_id(&b)?))
+}
+
+/// Two queries of the analyst's own history in this project side by side, with the diff of
+/// their SQL. Only the signed-in analyst's entries of this project are read: any other id is
+/// "not found". Like the workspace page, it is audited as the access decision only (the
+/// analyst reads their own queries, no data).
+async fn compare_page(
+    State(state): State<AppState>,
+    auth: Authorised<Query>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Result<Response, AppError> {
+    let (a, b) = compare_ids(query.as_deref())?;
+    let id = auth.access.project_id();
+    let person = auth.access.person_id();
+    let project = crate::projects::store::project(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let a = history_entry(&state.db, id, person, a).await?.ok_or(AppError::NotFound)?;
+    let b = history_entry(&state.db, id, person, b).await?.ok_or(AppError::NotFound)?;
+    let lines = diff_lines(&a.sql, &b.sql);
+    let removed = lines.iter().filter(|l| l.change == Change::Removed).count();
+    let added = lines.iter().filter(|l| l.change == Change::Added).count();
+    let page =
+        ComparePage { chrome: auth.me.chrome().await?, project, sides: [("a", a), ("b", b)], lines, removed, added };
+    Ok(Html(page.render()?).into_response())
 }
 
 /// A query as its author's history keeps it.
@@ -461,4 +610,86 @@ fn charts(
     let left_out = text(current(), "ws-chart-left-out", Some(&args(&[("count", &chart.left_out)])));
     let caption = text(current(), "ws-chart-caption", Some(&args(&[("title", &chart.title), ("left", &left_out)])));
     vec![ShownChart { svg: chart.svg, caption }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Change, DiffLine, diff_lines};
+
+    fn lines(diff: &[DiffLine]) -> Vec<(Change, &str)> {
+        diff.iter().map(|l| (l.change, l.text.as_str())).collect()
+    }
+
+    #[test]
+    fn a_changed_line_is_removed_then_added_between_unchanged_ones() {
+        let a = "SELECT sex,\n  COUNT(*) AS n\nFROM person\nGROUP BY sex";
+        let b = "SELECT sex,\n  COUNT(DISTINCT person_id) AS n\nFROM person\nGROUP BY sex";
+        assert_eq!(
+            lines(&diff_lines(a, b)),
+            vec![
+                (Change::Same, "SELECT sex,"),
+                (Change::Removed, "  COUNT(*) AS n"),
+                (Change::Added, "  COUNT(DISTINCT person_id) AS n"),
+                (Change::Same, "FROM person"),
+                (Change::Same, "GROUP BY sex"),
+            ]
+        );
+    }
+
+    #[test]
+    fn lines_only_in_one_text_are_removed_or_added() {
+        let a = "SELECT *\nFROM person\nWHERE sex = 'F'";
+        let b = "SELECT *\nFROM person\nORDER BY year_of_birth\nLIMIT 10";
+        assert_eq!(
+            lines(&diff_lines(a, b)),
+            vec![
+                (Change::Same, "SELECT *"),
+                (Change::Same, "FROM person"),
+                (Change::Removed, "WHERE sex = 'F'"),
+                (Change::Added, "ORDER BY year_of_birth"),
+                (Change::Added, "LIMIT 10"),
+            ]
+        );
+        assert_eq!(
+            lines(&diff_lines("SELECT 1\nFROM t", "FROM t")),
+            vec![(Change::Removed, "SELECT 1"), (Change::Same, "FROM t")]
+        );
+        assert_eq!(
+            lines(&diff_lines("FROM t", "SELECT 1\nFROM t")),
+            vec![(Change::Added, "SELECT 1"), (Change::Same, "FROM t")]
+        );
+    }
+
+    #[test]
+    fn identical_texts_have_only_unchanged_lines_whatever_their_line_ends() {
+        let sql = "SELECT sex, COUNT(*)\nFROM person\n\nGROUP BY sex\n";
+        let diff = diff_lines(sql, sql);
+        assert_eq!(diff.len(), 4);
+        assert!(diff.iter().all(|l| l.change == Change::Same), "{diff:?}");
+        assert_eq!(diff[2].text, "", "an empty line is a line");
+        let crlf = sql.replace('\n', "\r\n");
+        assert!(diff_lines(sql, &crlf).iter().all(|l| l.change == Change::Same));
+    }
+
+    #[test]
+    fn empty_texts() {
+        assert!(diff_lines("", "").is_empty());
+        assert_eq!(lines(&diff_lines("", "SELECT 1")), vec![(Change::Added, "SELECT 1")]);
+        assert_eq!(
+            lines(&diff_lines("SELECT 1\nFROM t", "")),
+            vec![(Change::Removed, "SELECT 1"), (Change::Removed, "FROM t")]
+        );
+    }
+
+    #[test]
+    fn a_long_pair_is_diffed_within_its_time() {
+        let a: String = (0..20_000).map(|i| format!("{}\n", i % 7)).collect();
+        let b: String = (0..20_000).map(|i| format!("{}\n", i % 5)).collect();
+        let started = std::time::Instant::now();
+        let diff = diff_lines(&a, &b);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+        let kept = |c| diff.iter().filter(|l| l.change == c).count();
+        assert_eq!(kept(Change::Same) + kept(Change::Removed), 20_000);
+        assert_eq!(kept(Change::Same) + kept(Change::Added), 20_000);
+    }
 }
