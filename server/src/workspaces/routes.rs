@@ -403,7 +403,7 @@ fn compare_ids(query: Option<&str>) -> Result<(i64, i64), AppError> {
         }
     }
     let (Some(a), Some(b)) = (a, b) else {
-        return Err(AppError::BadRequest(crate::i18n::text(crate::i18n::current(), "ws-compare-missing", None)));
+        return Err(AppError::BadRequest(crate::says!("ws-compare-missing")));
     };
     Ok((crate::web::error::parse_id(&a)?, crate::web::error::parse_id(&b)?))
 }
