@@ -102,6 +102,12 @@ gate-col-statistic = Statistic
 gate-col-value = Published value
 gate-col-persons = Persons
 gate-col-findings = Findings
+gate-col-evidence = Evidence
+gate-evidence-with-value = { $count } with a value
+gate-evidence-shares = largest { $largest }, top two { $top_two } of the total
+gate-evidence-missing = { $count } missing
+gate-evidence-negative = { $count } negative
+gate-evidence-all-same = all values the same
 gate-suppressed = suppressed ({ $kind ->
     [primary] primary
     [secondary] secondary

@@ -100,6 +100,12 @@ gate-col-statistic = 統計量
 gate-col-value = 公開される値
 gate-col-persons = 人数
 gate-col-findings = 指摘
+gate-col-evidence = 根拠
+gate-evidence-with-value = 値のある人 { $count } 人
+gate-evidence-shares = 合計に占める割合：最大 { $largest }、上位 2 人 { $top_two }
+gate-evidence-missing = 欠損 { $count } 件
+gate-evidence-negative = 負の値 { $count } 件
+gate-evidence-all-same = すべて同じ値
 gate-suppressed = 秘匿（{ $kind ->
     [primary] 一次
     [secondary] 二次

@@ -44,6 +44,8 @@ pub struct Cell {
     pub unrounded: Option<Value>,
     /// Persons behind the cell.
     pub persons: u64,
+    /// The evidence the rules judged (of the cell's first aggregate), for the reviewers.
+    pub evidence: Option<Evidence>,
     /// The rules' findings.
     pub findings: Vec<Finding>,
     /// Blanked, and why.
@@ -142,12 +144,14 @@ pub fn judge(answer: &Answer, params: &Params) -> Judgement {
             let mut findings: Vec<Finding> = Vec::new();
             let mut statistic = "";
             let mut persons = 0;
+            let mut evidence = None;
             let mut source = None;
             for a in uses {
                 let (Some(Ok(s)), Some(agg)) = (statistics.get(*a), answer.aggregates.get(*a)) else { continue };
                 let Some(facts) = answer.evidence.get(r).and_then(|cells| cells.get(agg.measure)) else { continue };
                 if statistic.is_empty() {
                     (statistic, persons, source) = (s.name(), facts.persons, Some((r, agg.measure)));
+                    evidence = Some(evidence_of(facts));
                 }
                 for f in sdc::judge(*s, &evidence_of(facts), params) {
                     if !findings.iter().any(|g| g.rule == f.rule && g.detail == f.detail) {
@@ -162,6 +166,7 @@ pub fn judge(answer: &Answer, params: &Params) -> Judgement {
                 value: row[c].clone(),
                 unrounded: None,
                 persons,
+                evidence,
                 findings,
                 suppression: None,
                 at: (r, c),
@@ -603,6 +608,22 @@ pub fn table_digest(csv_text: &str) -> Result<String, String> {
     Ok(hex::encode(hash.finalize()))
 }
 
+/// What reviewers see of a cell's evidence: persons with a value, the largest and the two
+/// largest contributions as shares of the total (never a person's own contribution), and the
+/// missing, negative and distinct values.
+fn evidence_json(e: &Evidence) -> Value {
+    let share =
+        |n: usize| (e.total_abs > 0.0 && e.top.len() >= n).then(|| e.top.iter().take(n).sum::<f64>() / e.total_abs);
+    json!({
+        "persons_with_value": e.persons_with_value,
+        "largest_share": share(1),
+        "top_two_share": share(2),
+        "missing": e.missing,
+        "negative": e.negative,
+        "distinct_values": e.distinct_values,
+    })
+}
+
 /// The judgement as `tre gate check` prints it.
 pub fn judgement_json(j: &Judgement) -> Value {
     let cells: Vec<Value> = j
@@ -618,6 +639,7 @@ pub fn judgement_json(j: &Judgement) -> Value {
                 "value": c.value,
                 "unrounded": c.unrounded,
                 "persons": c.persons,
+                "evidence": c.evidence.as_ref().map(evidence_json),
                 "rules": c.findings.iter().map(|f| json!({
                     "rule": f.rule.name(),
                     "severity": match f.severity { Severity::Fail => "fail", Severity::Review => "review" },
@@ -692,6 +714,7 @@ mod tests {
             value: json!(value),
             unrounded: None,
             persons: value,
+            evidence: None,
             findings: if fails {
                 vec![Finding { rule: Rule::Threshold, severity: Severity::Fail, detail: "too few".into(), says: None }]
             } else {

@@ -173,6 +173,13 @@ async fn applications(engine: Engine) {
     analyst.submit(&page, &format!("{page}/submit"), &[]).await;
     assert_eq!(state(&db, id).await, ("amendment_submitted".into(), 3, Some(project)));
     assert!(board1.get("/board/applications").await.body.contains("Second-line therapy"));
+    // The board sees what the amendment changes from the approved version, field by field.
+    let review = board1.get(&format!("/board/applications/{id}")).await;
+    assert!(review.body.contains("Changes since version 2"), "{}", review.body);
+    assert!(review.body.contains("<h3>Team</h3>") && review.body.contains("<h3>Dates</h3>"), "{}", review.body);
+    assert!(!review.body.contains("<h3>Purpose</h3>"), "an unchanged field is not listed");
+    let removed = review.text("#changes li.diff-removed").unwrap_or_default();
+    assert!(removed.starts_with("−") && removed.ends_with("admin"), "{removed}");
     assert_eq!(vote(&board1, id, "approve", "").await.status, StatusCode::SEE_OTHER);
     assert_eq!(ends_on(db.clone()).await, day(365), "one vote changes nothing");
     assert_eq!(vote(&board3, id, "approve", "").await.status, StatusCode::SEE_OTHER);

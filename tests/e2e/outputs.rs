@@ -135,6 +135,13 @@ async fn release_workflow(engine: Engine) {
     assert!(inbox.contains("waits for release review"), "{inbox}");
     let queue = custodian1.get("/custodian/outputs").await;
     assert!(queue.body.contains("Persons by region"), "{}", queue.body);
+    // The queue carries the gate's summary; the review page each cell's evidence beside its
+    // value, never a person's own contribution.
+    let gate = queue.text("td.gate").unwrap_or_default();
+    assert!(gate.contains("pass") && gate.contains("2 cells suppressed: 1 failing, 1 to protect them"), "{gate}");
+    let review = custodian1.get(&format!("/custodian/outputs/{output}")).await;
+    let evidence = review.text("td.evidence").unwrap_or_default();
+    assert!(evidence.contains("with a value") && evidence.contains("largest") && evidence.contains('%'), "{evidence}");
 
     // The analyst is no custodian: the platform refuses. Made one, the analyst still may not
     // vote on their own request; a custodian who is a project member may not either.

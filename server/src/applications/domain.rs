@@ -306,6 +306,32 @@ pub fn team_change(current: &[String], wanted: &[String]) -> (Vec<String>, Vec<S
     (added, ended)
 }
 
+/// The fields of `after` that differ from `before`, each as (the catalogue message naming
+/// the field, its text before, its text after); lists are one item a line, the dates one line.
+pub fn changed_fields(before: &Body, after: &Body) -> Vec<(&'static str, String, String)> {
+    let fields = |b: &Body| {
+        [
+            ("app-form-title", b.title.clone()),
+            ("app-field-purpose", b.purpose.clone()),
+            ("app-field-lay-summary", b.lay_summary.clone()),
+            ("app-field-public-benefit", b.public_benefit.clone()),
+            ("app-field-organisation", b.organisation.clone()),
+            ("app-field-team", b.team.join("\n")),
+            ("app-field-datasets", b.datasets.join("\n")),
+            ("app-field-data-request", b.data_request.clone()),
+            ("app-field-ethics-reference", b.ethics_reference.clone()),
+            ("app-field-dates", format!("{} – {}", b.starts_on, b.ends_on)),
+            ("app-field-outputs-intended", b.outputs_intended.clone()),
+        ]
+    };
+    fields(before)
+        .into_iter()
+        .zip(fields(after))
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((name, a), (_, b))| (name, a, b))
+        .collect()
+}
+
 /// Words that start a line of the data request without naming a table.
 const NOT_TABLES: [&str; 5] = ["cohort", "criteria", "rows", "filter", "note"];
 
@@ -453,5 +479,23 @@ mod tests {
         assert!(crate::i18n::en(&check_on(&b, d(time::Month::January, 1)).unwrap_err()).contains("in the past"));
         b.lay_summary = " ".into();
         assert!(crate::i18n::en(&check(&b).unwrap_err()).contains("lay summary"));
+    }
+
+    #[test]
+    fn an_amendment_lists_only_the_fields_it_changes() {
+        let before = Body {
+            title: "T".into(),
+            team: vec!["analyst".into(), "admin".into()],
+            starts_on: "2026-01-01".into(),
+            ends_on: "2026-12-31".into(),
+            ..Body::default()
+        };
+        assert!(changed_fields(&before, &before).is_empty());
+        let after = Body { team: vec!["analyst".into()], ends_on: "2026-06-30".into(), ..before.clone() };
+        let changed = changed_fields(&before, &after);
+        let names: Vec<&str> = changed.iter().map(|c| c.0).collect();
+        assert_eq!(names, ["app-field-team", "app-field-dates"]);
+        assert_eq!(changed[0].1, "analyst\nadmin", "a list is one item a line");
+        assert_eq!(changed[1].2, "2026-01-01 – 2026-06-30");
     }
 }

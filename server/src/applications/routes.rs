@@ -236,7 +236,31 @@ struct ReviewPage {
     decisions: Vec<(i64, String, Vec<String>)>,
     /// The votes a member may cast (stored forms; the template names them).
     choices: Vec<&'static str>,
+    /// What this version changes from the one before it (an amendment from the approved
+    /// version, a resubmission from the version sent back): the version compared with, and
+    /// each changed field's name (a catalogue message) with its line-by-line diff.
+    changes: Option<Changes>,
     error: Option<String>,
+}
+
+/// The version compared with, and each changed field: its name's message and its diff.
+type Changes = (i64, Vec<(&'static str, Vec<crate::web::diff::DiffLine>)>);
+
+/// What version `version` of application `id` changes from the version before it.
+async fn changes(state: &AppState, id: i64, version: i64) -> Result<Option<Changes>, AppError> {
+    if version < 2 {
+        return Ok(None);
+    }
+    let (Some(before), Some(after)) =
+        (store::version_body(&state.db, id, version - 1).await?, store::version_body(&state.db, id, version).await?)
+    else {
+        return Ok(None);
+    };
+    let fields = crate::applications::domain::changed_fields(&before, &after)
+        .into_iter()
+        .map(|(name, a, b)| (name, crate::web::diff::diff_lines(&a, &b)))
+        .collect();
+    Ok(Some((version - 1, fields)))
 }
 
 async fn review_view(
@@ -255,7 +279,8 @@ async fn review_view(
     let choices = Vote::all().iter().map(|v| v.as_str()).collect();
     let chrome = board.me.chrome().await?;
     let error = error.map(|e| chrome.says(&e));
-    let page = ReviewPage { chrome, application, declarations, mine, votes, decisions, choices, error };
+    let changes = changes(state, id, application.version).await?;
+    let page = ReviewPage { chrome, application, declarations, mine, votes, decisions, choices, changes, error };
     shown(&page, page.error.is_some())
 }
 

@@ -125,6 +125,18 @@ pub async fn decisions(db: &Db, id: i64) -> Result<Vec<(i64, String, Vec<String>
     Ok(rows.into_iter().map(|(v, o, c)| (v, o, serde_json::from_str(&c).unwrap_or_default())).collect())
 }
 
+/// The body of submitted version `version` of application `id`, if there is one.
+pub async fn version_body(db: &Db, id: i64, version: i64) -> Result<Option<Body>, StoreError> {
+    let body: Option<String> =
+        sqlx::query_scalar("SELECT body FROM application_versions WHERE application_id = $1 AND version = $2")
+            .bind(id)
+            .bind(version)
+            .fetch_optional(db.pool())
+            .await?;
+    body.map(|b| serde_json::from_str(&b).map_err(|e| StoreError::Corrupt(format!("an application version: {e}"))))
+        .transpose()
+}
+
 /// Records a refused step in its own transaction and returns the refusal.
 async fn refuse(
     db: &Db,

@@ -54,6 +54,9 @@ pub struct CellRow {
     pub computed: String,
     /// Persons behind it (grouped in the page's language when a whole number).
     pub persons: String,
+    /// The rest of the evidence the rules judged, in the page's language (empty for a
+    /// judgement stored before evidence was kept).
+    pub evidence: String,
     /// Findings: rule, severity, detail.
     pub findings: Vec<(String, String, String)>,
     /// "primary" or "secondary" when blanked.
@@ -99,6 +102,7 @@ pub fn cell_rows(chrome: &Chrome, judgement: &Value) -> Vec<CellRow> {
                 })
                 .unwrap_or_default();
             let computed = if c["unrounded"].is_null() { text(&c["computed"]) } else { text(&c["unrounded"]) };
+            let evidence = evidence_text(chrome, &c["evidence"]);
             CellRow {
                 group,
                 column: text(&c["column"]),
@@ -106,11 +110,35 @@ pub fn cell_rows(chrome: &Chrome, judgement: &Value) -> Vec<CellRow> {
                 value: text(&c["value"]),
                 computed,
                 persons: c["persons"].as_i64().map(|n| chrome.num(n)).unwrap_or_else(|| text(&c["persons"])),
+                evidence,
                 findings,
                 suppression: c["suppression"].as_str().map(String::from),
             }
         })
         .collect()
+}
+
+/// A cell's stored evidence in `chrome`'s language: persons with a value, the largest and the
+/// two largest contributions' shares, missing and negative values, whether all values are the
+/// same.
+fn evidence_text(chrome: &Chrome, e: &Value) -> String {
+    if !e.is_object() {
+        return String::new();
+    }
+    let whole = |k: &str| e[k].as_i64().unwrap_or(0);
+    let share = |k: &str| e[k].as_f64().map(|s| format!("{:.1}%", s * 100.0)).unwrap_or_else(|| "–".into());
+    let mut parts = vec![chrome.t1("gate-evidence-with-value", "count", whole("persons_with_value"))];
+    parts.push(chrome.t2("gate-evidence-shares", "largest", share("largest_share"), "top_two", share("top_two_share")));
+    if whole("missing") > 0 {
+        parts.push(chrome.t1("gate-evidence-missing", "count", whole("missing")));
+    }
+    if whole("negative") > 0 {
+        parts.push(chrome.t1("gate-evidence-negative", "count", whole("negative")));
+    }
+    if whole("distinct_values") == 1 {
+        parts.push(chrome.t("gate-evidence-all-same"));
+    }
+    parts.join(" · ")
 }
 
 /// The reasons of a stored judgement in `chrome`'s language (in English as recorded, for a
@@ -415,15 +443,22 @@ async fn download_manifest(
 #[template(path = "review_queue.html")]
 struct QueuePage {
     chrome: Chrome,
-    waiting: Vec<(Output, String, String)>,
+    /// Each request waiting, oldest first: the output, its project, the gate's status and
+    /// its reasons in the page's language.
+    waiting: Vec<(Output, String, String, Vec<String>)>,
 }
 
 async fn queue_page(
     AxState(state): AxState<AppState>,
     custodian: Platform<ReviewOutputs>,
 ) -> Result<Response, AppError> {
-    let waiting = store::queue(&state.db).await?.into_iter().map(|(o, p, s)| (o, p, s.name().to_string())).collect();
-    let page = QueuePage { chrome: custodian.me.chrome().await?, waiting };
+    let chrome = custodian.me.chrome().await?;
+    let waiting = store::queue(&state.db)
+        .await?
+        .into_iter()
+        .map(|(o, p, s, judgement)| (o, p, s.name().to_string(), reasons(&chrome, &judgement)))
+        .collect();
+    let page = QueuePage { chrome, waiting };
     Ok(Html(page.render()?).into_response())
 }
 

@@ -196,10 +196,10 @@ pub async fn of_project(db: &Db, project: i64) -> Result<Vec<Output>, StoreError
 }
 
 /// Outputs waiting for custodians, oldest first, with their project's title.
-pub async fn queue(db: &Db) -> Result<Vec<(Output, String, Status)>, StoreError> {
-    type QueueRow = (i64, i64, String, i64, String, String, i64, i64, String, String);
+pub async fn queue(db: &Db) -> Result<Vec<(Output, String, Status, Value)>, StoreError> {
+    type QueueRow = (i64, i64, String, i64, String, String, i64, i64, String, String, String);
     let rows: Vec<QueueRow> = sqlx::query_as(select_outputs!(
-        ", pr.title, v.status",
+        ", pr.title, v.status, v.judgement",
         "JOIN projects pr ON pr.id = o.project_id \
          JOIN output_versions v ON v.output_id = o.id AND v.version = o.version \
          WHERE o.state = 'submitted' ORDER BY o.updated_at, o.id"
@@ -209,7 +209,9 @@ pub async fn queue(db: &Db) -> Result<Vec<(Output, String, Status)>, StoreError>
     rows.into_iter()
         .map(|r| {
             let status = Status::parse(&r.9).unwrap_or(Status::Refused);
-            Ok((output_of((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7))?, r.8, status))
+            let judgement =
+                serde_json::from_str(&r.10).map_err(|e| StoreError::Corrupt(format!("a judgement: {e}")))?;
+            Ok((output_of((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7))?, r.8, status, judgement))
         })
         .collect()
 }

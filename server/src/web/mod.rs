@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod csrf;
+pub mod diff;
 pub mod error;
 pub mod pages;
 
