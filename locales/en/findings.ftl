@@ -41,7 +41,7 @@ finding-missing = { $count ->
     [one] 1 row without the value
    *[other] { $count } rows without the value
 }
-finding-extreme-one = the { $statistic } is one person's value
+finding-extreme-one = the { gate-statistic } is one person's value
 finding-extreme-sides = { $below ->
     [one] 1 person
    *[other] { $below } persons

@@ -98,6 +98,23 @@ out-notes-disclosure = Disclosure note
 
 gate-col-group = Group
 gate-col-column = Column
+gate-statistic = { $statistic ->
+    [count] count
+    [sum] sum
+    [mean] mean
+    [median] median
+    [percentile] percentile
+    [min] min
+    [max] max
+    [std] std
+    [var] var
+    [mode] mode
+   *[other] { $statistic }
+}
+gate-params-version = { $version ->
+    [defaults] the defaults
+   *[other] { $version }
+}
 gate-col-statistic = Statistic
 gate-col-value = Published value
 gate-col-persons = Persons

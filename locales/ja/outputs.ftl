@@ -96,6 +96,23 @@ out-notes-disclosure = 開示制御についての注記
 
 gate-col-group = グループ
 gate-col-column = 列
+gate-statistic = { $statistic ->
+    [count] 件数
+    [sum] 合計
+    [mean] 平均
+    [median] 中央値
+    [percentile] パーセンタイル
+    [min] 最小値
+    [max] 最大値
+    [std] 標準偏差
+    [var] 分散
+    [mode] 最頻値
+   *[other] { $statistic }
+}
+gate-params-version = { $version ->
+    [defaults] 既定値
+   *[other] { $version }
+}
 gate-col-statistic = 統計量
 gate-col-value = 公開される値
 gate-col-persons = 人数

@@ -18,10 +18,17 @@ async fn open_browser(profile: &std::path::Path) -> Browser {
 
 /// A fresh browser session whose `Accept-Language` asks for `lang` first.
 async fn open_browser_in(profile: &std::path::Path, lang: Lang) -> Browser {
+    open_browser_with(profile, lang, "normal").await
+}
+
+/// A browser whose commands wait for pages to load as `strategy` says: `normal`, or `none` to
+/// act on a page while a form it sent is still waiting for its answer.
+async fn open_browser_with(profile: &std::path::Path, lang: Lang, strategy: &str) -> Browser {
     let url = std::env::var("TRE_TEST_WEBDRIVER")
         .expect("TRE_TEST_WEBDRIVER is not set: run the tests through scripts/test.sh, which starts chromedriver");
     let caps = json!({
         "browserName": "chrome",
+        "pageLoadStrategy": strategy,
         "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": [
@@ -351,6 +358,97 @@ async fn release_journey(lang: Lang) {
     }
     assert_eq!(camera.checked, camera.taken);
     eprintln!("{} pages photographed and checked by axe-core, in {}", camera.taken, camera.folder.display());
+    server.stop().await;
+}
+
+/// While a query runs, the page says so, counting the seconds, with a Cancel button; Cancel
+/// stops the query (the runner drops it), the page then says it was cancelled, and the query
+/// is audited as cancelled. The browser does not wait for pages to load, so that it can act
+/// while the query's form waits for its answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_query_shows_its_progress_and_is_cancelled_from_the_page() {
+    let server = Server::start(Engine::Sqlite).await;
+    let db = server.installation.db().await;
+    let project = demo_project(&db).await;
+    let profiles = server.installation.data_dir.join("browser-profiles");
+    let mut camera = Camera::new("cancel");
+    let browser = open_browser_with(&profiles.join("analyst"), Lang::En, "none").await;
+    sign_in(&browser, &server, &mut camera, "analyst").await;
+    browser.goto(&format!("{}/projects/{project}/workspace", server.base)).await.unwrap();
+    // Hundreds of millions of rows, each building a long string from five persons' values:
+    // it would run for many minutes.
+    let slow = "SELECT COUNT(*) AS n FROM person a, person b, person c, person d, person e WHERE \
+                length(repeat(CAST(a.year_of_birth + b.year_of_birth + c.year_of_birth + d.year_of_birth \
+                + e.year_of_birth AS VARCHAR), 1000)) > 0";
+    // The page's script has set the SQL box up (it wraps it for highlighting).
+    find(&browser, ".sql-editor #sql").await;
+    fill(&browser, "#sql", slow).await;
+    // Tab leaves the box (closing any completion list) before the query is run.
+    find(&browser, "#sql").await.send_keys("\u{E004}").await.unwrap();
+    // While the form waits for its answer, chromedriver holds every command until the page
+    // has loaded. So the page itself watches: a script put in before Run notes what the
+    // progress line says, and presses Cancel once it has counted a second; the notes outlive
+    // the page in the tab's sessionStorage.
+    browser
+        .execute(
+            "sessionStorage.removeItem('seen'); var seen = [];
+             var watch = setInterval(function () {
+               var p = document.getElementById('query-progress'), c = document.getElementById('query-cancel');
+               if (!p) { return; }
+               if (seen[seen.length - 1] !== p.textContent) { seen.push(p.textContent); }
+               sessionStorage.setItem('seen', JSON.stringify({ texts: seen, cancel: c ? c.textContent : null }));
+               if (c && /[1-9][0-9]* s$/.test(p.textContent)) {
+                 clearInterval(watch); c.click(); seen.push(p.textContent);
+                 sessionStorage.setItem('seen', JSON.stringify({ texts: seen, cancel: c.textContent }));
+               }
+             }, 100);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let page = find(&browser, "html").await;
+    click(&browser, "form.query button[type=submit]").await;
+    // The query's own answer replaces the page: it says the query was cancelled.
+    let mut replaced = false;
+    for _ in 0..300 {
+        if page.tag_name().await.is_err() {
+            replaced = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(replaced, "the cancelled query answered");
+    let said = find(&browser, "main").await;
+    let cancelled = message(Lang::En, "ws-cancelled", None);
+    let mut shown = String::new();
+    for _ in 0..100 {
+        shown = said.text().await.unwrap_or_default();
+        if shown.contains(&cancelled) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(shown.contains(&cancelled), "{shown}");
+    camera.step(&browser, "cancelled").await;
+    // What the page showed while the query ran: the running line counting the seconds
+    // (in the page's words), then that it was cancelling, and a Cancel button.
+    let seen = browser.execute("return sessionStorage.getItem('seen')", vec![]).await.unwrap();
+    let seen: Value = serde_json::from_str(seen.as_str().expect("the page noted its progress")).unwrap();
+    let texts: Vec<&str> = seen["texts"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    let running = |n: u64| message(Lang::En, "ws-js-running", None).replace("{seconds}", &n.to_string());
+    assert_eq!(texts.first().copied(), Some(running(0).as_str()), "{texts:?}");
+    assert!(texts.contains(&running(1).as_str()), "the seconds are counted: {texts:?}");
+    let cancelling = message(Lang::En, "ws-js-cancelling", None);
+    assert_eq!(texts.last().copied(), Some(cancelling.as_str()), "Cancel says it is cancelling: {texts:?}");
+    assert_eq!(seen["cancel"].as_str(), Some(message(Lang::En, "ws-js-cancel", None).as_str()), "{seen}");
+    let recorded: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'workspace.query' AND details LIKE '%\"cancelled\"%'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(recorded, 1, "the cancelled query is audited as such");
+    browser.close().await.unwrap();
     server.stop().await;
 }
 
