@@ -37,6 +37,7 @@ out-vote-comment = : { $comment }
 out-col-output = Output
 out-asked-by = Asked for by
 out-version = Version
+out-comments = Custodians' comments
 out-state-label = State
 out-gate = Gate
 out-parameters = Parameters

@@ -36,6 +36,7 @@ out-vote-comment = ：{ $comment }
 out-col-output = 出力
 out-asked-by = 申請者
 out-version = 版
+out-comments = データ管理者のコメント
 out-state-label = 状態
 out-gate = 出力チェック
 out-parameters = パラメータ

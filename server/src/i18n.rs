@@ -17,6 +17,19 @@ use tower_sessions::Session;
 
 pub use policy::Says;
 
+/// `Display` in English for types that say themselves with a `says()` method (a denial, a
+/// refusal): for logs, audit details and the command line, from the same catalogue as pages.
+#[macro_export]
+macro_rules! english_display {
+    ($t:ty) => {
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&$crate::i18n::en(&self.says()))
+            }
+        }
+    };
+}
+
 /// A catalogue message with named arguments, for words that are built away from a page (a
 /// rule a store enforces, a refusal, a notification) and read later in the reader's language:
 /// `says!("proj-bad-transition", from = current.as_str(), to = status.as_str())`. Each value is

@@ -441,13 +441,7 @@ async fn a_running_query_shows_its_progress_and_is_cancelled_from_the_page() {
     let cancelling = message(Lang::En, "ws-js-cancelling", None);
     assert_eq!(texts.last().copied(), Some(cancelling.as_str()), "Cancel says it is cancelling: {texts:?}");
     assert_eq!(seen["cancel"].as_str(), Some(message(Lang::En, "ws-js-cancel", None).as_str()), "{seen}");
-    let recorded: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'workspace.query' AND details LIKE '%\"cancelled\"%'",
-    )
-    .fetch_one(db.pool())
-    .await
-    .unwrap();
-    assert_eq!(recorded, 1, "the cancelled query is audited as such");
+    assert_eq!(crate::harness::cancelled_queries(&db).await, 1, "the cancelled query is audited as such");
     browser.close().await.unwrap();
     server.stop().await;
 }

@@ -400,6 +400,16 @@ pub async fn exec(db: &Db, sql: &str) {
     sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(db.pool()).await.unwrap();
 }
 
+/// Workspace queries audited as cancelled.
+pub async fn cancelled_queries(db: &Db) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'workspace.query' AND details LIKE '%\"cancelled\"%'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap()
+}
+
 /// Counts audit entries with this action, outcome and (if given) reason.
 pub async fn audit_count(db: &Db, action: &str, outcome: &str, reason: Option<&str>) -> i64 {
     let rows: Vec<(String,)> = sqlx::query_as("SELECT details FROM audit_log WHERE action = $1 AND outcome = $2")

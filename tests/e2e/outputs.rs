@@ -177,6 +177,10 @@ async fn release_workflow(engine: Engine) {
     let first = vote(&custodian1, output, "approve", "fine").await;
     assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.body);
     assert_eq!(state_of(&db, output).await, "submitted");
+    // The analyst sees the custodians' comments beside the output, in the workspace too.
+    let workspace = analyst.get(&format!("/projects/{project}/workspace")).await;
+    let comments = workspace.text("#workspace-outputs td.comments").unwrap_or_default();
+    assert!(comments.contains("fine"), "{}", workspace.body);
     let again = vote(&custodian1, output, "approve", "").await;
     assert!(again.body.contains("voted on this version already"), "{}", again.body);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM releases").await, 0);

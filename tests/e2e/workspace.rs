@@ -221,13 +221,7 @@ async fn workspace_tools(engine: Engine) {
         .unwrap();
     assert!(accepted, "the running query was found and cancelled; it answered: {}", cancelled.body);
     assert!(cancelled.body.contains("The query was cancelled."), "{}", cancelled.body);
-    let recorded: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'workspace.query' AND details LIKE '%\"cancelled\"%'",
-    )
-    .fetch_one(db.pool())
-    .await
-    .unwrap();
-    assert_eq!(recorded, 1, "the cancelled query is audited as such");
+    assert_eq!(crate::harness::cancelled_queries(&db).await, 1, "the cancelled query is audited as such");
     // The runner dropped the query: its work stops, or, where an operator does not yield to
     // be aborted, the runner ends itself after its grace period (10 s) and is replaced.
     let out = std::process::Command::new("pgrep").args(["-P", &server.pid().to_string(), "tre-runner"]).output();

@@ -155,11 +155,7 @@ impl Denial {
     }
 }
 
-impl std::fmt::Display for Denial {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::i18n::en(&self.says()))
-    }
-}
+crate::english_display!(Denial);
 
 /// Everything the decision needs about one person and one project.
 #[derive(Debug, Clone)]

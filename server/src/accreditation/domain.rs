@@ -64,11 +64,7 @@ impl Lapse {
     }
 }
 
-impl std::fmt::Display for Lapse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::i18n::en(&self.says()))
-    }
-}
+crate::english_display!(Lapse);
 
 /// Valid accreditation, with the day it ends.
 #[derive(Debug, Clone, PartialEq, Eq)]

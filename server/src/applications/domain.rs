@@ -263,11 +263,7 @@ impl VoteRefusal {
     }
 }
 
-impl std::fmt::Display for VoteRefusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::i18n::en(&self.says()))
-    }
-}
+crate::english_display!(VoteRefusal);
 
 /// Whether a board member may cast `vote` with `comment`.
 pub fn may_vote(

@@ -222,11 +222,7 @@ impl VoteRefusal {
     }
 }
 
-impl std::fmt::Display for VoteRefusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&crate::i18n::en(&self.says()))
-    }
-}
+crate::english_display!(VoteRefusal);
 
 /// Everything deciding a vote needs.
 #[derive(Debug, Clone)]

@@ -167,7 +167,7 @@ async fn output_in(state: &AppState, project: i64, id: i64) -> Result<Output, Ap
 struct OutputsPage {
     chrome: Chrome,
     project: crate::projects::domain::Project,
-    outputs: Vec<Output>,
+    outputs: Vec<(Output, Vec<store::Cast>)>,
     form: OutputForm,
     /// The treatments' stored forms (the template words them).
     mitigations: Vec<&'static str>,

@@ -187,12 +187,39 @@ pub async fn output(db: &Db, id: i64) -> Result<Option<Output>, StoreError> {
 }
 
 /// A project's outputs, newest first.
-pub async fn of_project(db: &Db, project: i64) -> Result<Vec<Output>, StoreError> {
+/// Each with the custodians' votes on its current version that carry a comment.
+pub async fn of_project(db: &Db, project: i64) -> Result<Vec<(Output, Vec<Cast>)>, StoreError> {
     let rows: Vec<OutputRow> = sqlx::query_as(select_outputs!("", "WHERE o.project_id = $1 ORDER BY o.id DESC"))
         .bind(project)
         .fetch_all(db.pool())
         .await?;
-    rows.into_iter().map(output_of).collect()
+    let commented: Vec<(i64, i64, String, String, String, i64)> = sqlx::query_as(
+        "SELECT v.output_id, v.custodian_id, p.display_name, v.vote, v.comment, v.created_at FROM output_votes v \
+         JOIN outputs o ON o.id = v.output_id AND o.version = v.version JOIN people p ON p.id = v.custodian_id \
+         WHERE o.project_id = $1 AND v.comment <> '' ORDER BY v.created_at, v.custodian_id",
+    )
+    .bind(project)
+    .fetch_all(db.pool())
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let output = output_of(r)?;
+            let comments = commented
+                .iter()
+                .filter(|c| c.0 == output.id)
+                .filter_map(|c| {
+                    Some(Cast {
+                        custodian_id: c.1,
+                        name: c.2.clone(),
+                        vote: Vote::parse(&c.3)?,
+                        comment: c.4.clone(),
+                        at: from_millis(c.5),
+                    })
+                })
+                .collect();
+            Ok((output, comments))
+        })
+        .collect()
 }
 
 /// Outputs waiting for custodians, oldest first, with their project's title.

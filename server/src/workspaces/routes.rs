@@ -227,7 +227,7 @@ struct WorkspacePage {
     error: Option<String>,
     history: Vec<HistoryRow>,
     /// The project's outputs and where each release request stands.
-    outputs: Vec<crate::outputs::store::Output>,
+    outputs: Vec<(crate::outputs::store::Output, Vec<crate::outputs::store::Cast>)>,
 }
 
 /// A row of `query_history` as read: id, time (ms), SQL, status, rows.
