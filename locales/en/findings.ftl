@@ -66,7 +66,28 @@ gate-reason-review = { $count ->
    *[other] { $count } cells need
 } review on { finding-rule }
 gate-reason-suppressed = { $total } cells suppressed: { $primary } failing, { $secondary } to protect them
-gate-refused-lineage = { finding-rule }: { $reason }
+gate-refused-lineage = { finding-rule }: { lineage-reason }
 gate-refused-truncated = the result has more rows than a workspace shows; narrow the query
 gate-refused-no-rules = unknown-lineage: { $function } has no disclosure rules; it cannot be released
 gate-refused-uses = unknown-lineage: the result does not say which aggregates its columns come from
+
+# Why a result is row-level or of unknown lineage (the workspace runner's codes).
+lineage-reason = { $why ->
+    [plan] the plan could not be traced ({ $detail })
+    [no-person-column] table { $detail } has no person column
+    [join-mixes] a join whose condition does not match persons on both sides puts two persons in one row
+    [aggregate-many] an aggregate over many persons feeds the query's result
+    [window-many] a window over rows of many persons feeds the query's result
+    [union-mixed] a UNION of rows with and without persons
+    [distinct-many] DISTINCT over rows of many persons feeds the query's result
+    [kind] this kind of query ({ $detail }) cannot be traced to persons yet
+    [window-mixes] { $detail } over the result's cells mixes the persons of many cells
+    [window-untraceable] a window over the result's cells cannot be traced
+    [aggregate-unreadable] an aggregate expression could not be read
+    [combines] the result combines aggregates in a way whose persons cannot be traced yet
+    [record-rows] the result has one row per record, not aggregates
+    [no-person-table] the query reads no table about persons
+    [grouped-by-person] the result is grouped by the person identifier: one group per person
+    [shows-identifiers] { $detail } of the person identifier shows identifiers
+   *[other] { $detail }
+}

@@ -98,6 +98,15 @@ runners-in-force = { $active ->
     [true] in force:
    *[other] not in force:
 }
+runners-protection = { $name ->
+    [network] No network
+    [parent-death] Ends with the server
+    [address-space] Memory limit
+    [file-size] File size limit
+    [core-dumps] No core dumps
+    [filesystem] Files limited to the extract and spill folder
+   *[other] { $name }
+}
 runners-none = No runner is running: each starts with its workspace's first query and stops after 15 minutes unused.
 
 # The gate's summary above a result, and a chart's caption.

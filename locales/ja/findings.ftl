@@ -39,7 +39,28 @@ finding-recomputed = 他をどう秘匿しても、以前に持ち出した合�
 gate-reason-fail = { finding-rule } で不合格のセル：{ $count } 件
 gate-reason-review = { finding-rule } で要審査のセル：{ $count } 件
 gate-reason-suppressed = { $total } セルを秘匿：不合格の { $primary } セルと、それを守るための { $secondary } セル
-gate-refused-lineage = { finding-rule }：{ $reason }
+gate-refused-lineage = { finding-rule }：{ lineage-reason }
 gate-refused-truncated = 結果の行数がワークスペースで表示できる数を超えています。クエリで絞り込んでください
 gate-refused-no-rules = 由来不明：{ $function } には開示の規則がないため、持ち出せません
 gate-refused-uses = 由来不明：結果のどの列がどの集計から来たのか分かりません
+
+# 結果が行単位または由来不明である理由（ワークスペースのランナーのコード）。
+lineage-reason = { $why ->
+    [plan] 実行計画をたどれませんでした（{ $detail }）
+    [no-person-column] テーブル { $detail } に個人の列がありません
+    [join-mixes] 両側の個人を突き合わせない結合条件のため、1 行に 2 人の個人が入ります
+    [aggregate-many] 多くの個人にまたがる集計が、クエリの結果のもとになっています
+    [window-many] 多くの個人の行にまたがるウィンドウ関数が、クエリの結果のもとになっています
+    [union-mixed] 個人のある行とない行を UNION しています
+    [distinct-many] 多くの個人の行にまたがる DISTINCT が、クエリの結果のもとになっています
+    [kind] この種類のクエリ（{ $detail }）は、まだ個人までたどれません
+    [window-mixes] 結果のセルにまたがる { $detail } が、多くのセルの個人を混ぜています
+    [window-untraceable] 結果のセルにまたがるウィンドウ関数をたどれません
+    [aggregate-unreadable] 集計の式を読み取れませんでした
+    [combines] 結果が集計を組み合わせており、その個人をまだたどれません
+    [record-rows] 結果は集計ではなく、1 件の記録につき 1 行です
+    [no-person-table] クエリが個人についてのテーブルを読んでいません
+    [grouped-by-person] 結果が個人の識別子でグループ化されています（1 人につき 1 グループ）
+    [shows-identifiers] 個人の識別子の { $detail } は識別子そのものを示します
+   *[other] { $detail }
+}

@@ -103,6 +103,15 @@ runners-in-force = { $active ->
     [true] 有効：
    *[other] 無効：
 }
+runners-protection = { $name ->
+    [network] ネットワークなし
+    [parent-death] サーバーとともに終了
+    [address-space] メモリの上限
+    [file-size] ファイルサイズの上限
+    [core-dumps] コアダンプなし
+    [filesystem] ファイルは抽出データと一時フォルダーだけ
+   *[other] { $name }
+}
 runners-none = 稼働中の実行環境はありません。実行環境はワークスペースの最初のクエリで起動し、15 分間使われないと停止します。
 
 # 結果の上に出す出力チェックの要約と、グラフの説明。

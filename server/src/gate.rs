@@ -111,11 +111,16 @@ fn text_of(v: &Value) -> Option<String> {
 pub fn judge(answer: &Answer, params: &Params) -> Judgement {
     match &answer.lineage {
         Lineage::Aggregate => {}
-        Lineage::RowLevel(reason) => {
-            return refused(crate::says!("gate-refused-lineage", rule = "row-level", reason = reason));
+        Lineage::RowLevel(r) => {
+            return refused(crate::says!("gate-refused-lineage", rule = "row-level", why = r.why, detail = r.detail));
         }
-        Lineage::Unknown(reason) => {
-            return refused(crate::says!("gate-refused-lineage", rule = "unknown-lineage", reason = reason));
+        Lineage::Unknown(r) => {
+            return refused(crate::says!(
+                "gate-refused-lineage",
+                rule = "unknown-lineage",
+                why = r.why,
+                detail = r.detail
+            ));
         }
     }
     if answer.truncated {

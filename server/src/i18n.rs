@@ -495,6 +495,28 @@ mod tests {
         assert!(missing.is_empty(), "messages the code names but no catalogue defines: {missing:#?}");
     }
 
+    /// Every reason the workspace runner gives for a row-level or unknown-lineage result has
+    /// its own words (not the catch-all that shows only the detail).
+    #[test]
+    fn every_lineage_reason_of_the_runner_has_words() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../workspace-runner/src/evidence/rewrite.rs");
+        let source = std::fs::read_to_string(root).unwrap();
+        let mut codes = BTreeSet::new();
+        for call in ["Reason::of(\"", "Reason::new(\""] {
+            for (i, _) in source.match_indices(call) {
+                let start = i + call.len();
+                codes.insert(source[start..start + source[start..].find('"').unwrap()].to_string());
+            }
+        }
+        assert!(codes.len() >= 15, "{codes:?}");
+        for code in codes.iter().filter(|c| !["none", "other"].contains(&c.as_str())) {
+            for lang in Lang::ALL {
+                let worded = says(lang, &crate::says!("lineage-reason", why = code, detail = "DETAIL"));
+                assert_ne!(worded, "DETAIL", "{code} has no words in {}", lang.code());
+            }
+        }
+    }
+
     /// Words built away from the pages (an access denial, a refusal, a notification) read in
     /// either language, with their arguments: dates the language's way, messages that refer to
     /// others (a lapse inside a denial, a state's name) resolved.

@@ -23,6 +23,11 @@ pub fn says(e: &EngineError) -> crate::i18n::Says {
     }
 }
 
+/// Why a result is row-level or of unknown lineage, in the reader's words.
+pub fn lineage_says(r: &workspace_runner::evidence::Reason) -> crate::i18n::Says {
+    crate::says!("lineage-reason", why = r.why, detail = r.detail)
+}
+
 /// The `tre-runner` binary: `TRE_RUNNER` if set, else beside the running `tre`.
 pub fn runner_exe() -> Result<PathBuf, EngineError> {
     if let Ok(path) = std::env::var("TRE_RUNNER") {
@@ -120,7 +125,7 @@ pub fn answer_json(answer: &Answer) -> Value {
         "truncated": answer.truncated,
     });
     if let Some(reason) = answer.lineage.reason() {
-        out["reason"] = json!(reason);
+        out["reason"] = json!(crate::i18n::en(&lineage_says(reason)));
     }
     if matches!(answer.lineage, workspace_runner::evidence::Lineage::Aggregate) {
         out["measures"] = json!(measures);
@@ -143,7 +148,7 @@ pub fn answer_text(answer: &Answer) -> String {
     }
     out.push_str(&format!("lineage: {}", answer.lineage.name()));
     if let Some(reason) = answer.lineage.reason() {
-        out.push_str(&format!(" ({reason})"));
+        out.push_str(&format!(" ({})", crate::i18n::en(&lineage_says(reason))));
     }
     out.push('\n');
     for (row, cells) in answer.evidence.iter().enumerate() {

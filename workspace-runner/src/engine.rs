@@ -435,7 +435,7 @@ impl Engine {
         }
         let header = Header {
             lineage: rewritten.lineage.name().into(),
-            reason: rewritten.lineage.reason().map(String::from),
+            reason: rewritten.lineage.reason().and_then(|r| serde_json::to_string(r).ok()),
             visible: rewritten.visible,
             measures: rewritten.measures,
             depends: rewritten.depends,

@@ -522,7 +522,10 @@ async fn run_query(
                 rows,
                 more: more + if answer.truncated { 1 } else { 0 },
                 lineage: answer.lineage.name().to_string(),
-                reason: answer.lineage.reason().map(String::from),
+                reason: answer
+                    .lineage
+                    .reason()
+                    .map(|r| crate::i18n::says(crate::i18n::current(), &crate::runner::lineage_says(r))),
                 charts,
                 gate,
             };

@@ -7,4 +7,4 @@ pub mod rewrite;
 
 pub use cell::{Facts, Mode};
 pub use persons::PersonIndex;
-pub use rewrite::{Aggregated, Lineage, Measure, PersonTables, Rewritten, rewrite};
+pub use rewrite::{Aggregated, Lineage, Measure, PersonTables, Reason, Rewritten, rewrite};

@@ -39,15 +39,42 @@ pub const EVIDENCE_PREFIX: &str = "__tre_evidence_";
 /// The extract's tables that hold persons: table name -> person column.
 pub type PersonTables = HashMap<String, String>;
 
+/// Why a result is row-level or of unknown lineage: a code, and the one thing it names (a
+/// table, a function, a kind of plan, the planner's words) or nothing. The server words it in
+/// the reader's language (its catalogue's `lineage-reason`); the runner has no words of its own.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Reason {
+    /// The code: `join-mixes`, `record-rows`, ...
+    pub why: String,
+    /// What it names, or empty.
+    pub detail: String,
+}
+
+impl Reason {
+    fn new(why: &str, detail: impl Into<String>) -> Reason {
+        Reason { why: why.to_string(), detail: detail.into() }
+    }
+
+    fn of(why: &str) -> Reason {
+        Reason::new(why, "")
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.detail.is_empty() { write!(f, "{}", self.why) } else { write!(f, "{} ({})", self.why, self.detail) }
+    }
+}
+
 /// What the result is, for the gate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lineage {
     /// Aggregates whose persons are known: every cell has evidence.
     Aggregate,
     /// Rows of records, or one group per person, or identifiers in the output.
-    RowLevel(String),
+    RowLevel(Reason),
     /// The persons behind the cells could not be established.
-    Unknown(String),
+    Unknown(Reason),
 }
 
 impl Lineage {
@@ -60,9 +87,10 @@ impl Lineage {
         }
     }
 
-    /// From its name and reason (as sent between processes).
+    /// From its name and reason (as sent between processes: the reason's JSON).
     pub fn from_parts(name: &str, reason: Option<String>) -> Option<Lineage> {
-        let reason = reason.unwrap_or_default();
+        let reason =
+            reason.map_or_else(|| Reason::of("none"), |r| serde_json::from_str(&r).unwrap_or(Reason::new("other", r)));
         match name {
             "aggregate" => Some(Lineage::Aggregate),
             "row-level" => Some(Lineage::RowLevel(reason)),
@@ -72,7 +100,7 @@ impl Lineage {
     }
 
     /// Why, when not an aggregate.
-    pub fn reason(&self) -> Option<&str> {
+    pub fn reason(&self) -> Option<&Reason> {
         match self {
             Lineage::Aggregate => None,
             Lineage::RowLevel(r) | Lineage::Unknown(r) => Some(r),
@@ -138,10 +166,10 @@ struct Traced {
     ordered: bool,
 }
 
-type Lost = String;
+type Lost = Reason;
 
 fn df(e: datafusion::error::DataFusionError) -> Lost {
-    format!("the plan could not be traced ({})", crate::errors::planning(&e))
+    Reason::new("plan", crate::errors::planning(&e))
 }
 
 /// The `__tre_person` column of a schema (or `name`).
@@ -180,9 +208,8 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
         LogicalPlan::TableScan(scan) => {
             let Some(person) = tables.get(scan.table_name.table()) else { return Ok(unchanged()) };
             let source_schema = scan.source.schema();
-            let index = source_schema
-                .index_of(person)
-                .map_err(|_| format!("table {} has no person column {person}", scan.table_name.table()))?;
+            let index =
+                source_schema.index_of(person).map_err(|_| Reason::new("no-person-column", scan.table_name.table()))?;
             let shown = scan.projection.clone().unwrap_or_else(|| (0..source_schema.fields().len()).collect());
             let mut wanted = shown.clone();
             if !wanted.contains(&index) {
@@ -294,9 +321,7 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
             };
             let mixes = keeps_left && keeps_right && left.person && right.person && !matched;
             if mixes {
-                return Err(
-                    "a join whose condition does not match persons on both sides puts two persons in one row".into()
-                );
+                return Err(Reason::of("join-mixes"));
             }
             // The right side's person column is renamed so the two do not clash.
             let right_plan = if right.person {
@@ -369,7 +394,7 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
             let grouped_by_person =
                 !a.group_expr.iter().any(|g| matches!(g, Expr::GroupingSet(_))) && a.group_expr.iter().any(is_same);
             if !grouped_by_person {
-                return Err("an aggregate over many persons feeds the query's result".into());
+                return Err(Reason::of("aggregate-many"));
             }
             let identifying: BTreeSet<usize> = groups
                 .iter()
@@ -400,7 +425,7 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
                     _ => false,
                 });
             if !per_person {
-                return Err("a window over rows of many persons feeds the query's result".into());
+                return Err(Reason::of("window-many"));
             }
             let windowed = plan.with_new_exprs(plan.expressions(), vec![t.plan]).map_err(df)?;
             let person = column_named(windowed.schema(), PERSON)?;
@@ -418,7 +443,7 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
                 return Ok(unchanged());
             }
             if traced.iter().any(|t| !t.person) {
-                return Err("a UNION of rows with and without persons".into());
+                return Err(Reason::of("union-mixed"));
             }
             // A column identifies if it does in any branch; it is the person only if in all.
             let mut identifying = traced[0].identifying.clone();
@@ -436,23 +461,21 @@ fn trace(plan: &LogicalPlan, tables: &PersonTables) -> Result<Traced, Lost> {
             if !t.person {
                 return Ok(unchanged());
             }
-            Err("DISTINCT over rows of many persons feeds the query's result".into())
+            Err(Reason::of("distinct-many"))
         }
         LogicalPlan::EmptyRelation(_) | LogicalPlan::Values(_) => Ok(unchanged()),
-        other => Err(format!("this kind of query ({}) cannot be traced to persons yet", other.display())),
+        other => Err(Reason::new("kind", other.display().to_string())),
     }
 }
 
 /// Why a window function over the query's cells cannot be traced (None for a ranking, whose
 /// value is an order of cells, judged with the aggregates it orders by).
-fn not_a_ranking(e: &Expr) -> Option<String> {
+fn not_a_ranking(e: &Expr) -> Option<Reason> {
     const RANKINGS: [&str; 6] = ["row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile"];
     match e.clone().unalias() {
         Expr::WindowFunction(f) if RANKINGS.contains(&f.fun.name().to_lowercase().as_str()) => None,
-        Expr::WindowFunction(f) => {
-            Some(format!("{} over the result's cells mixes the persons of many cells", f.fun.name()))
-        }
-        _ => Some("a window over the result's cells cannot be traced".into()),
+        Expr::WindowFunction(f) => Some(Reason::new("window-mixes", f.fun.name())),
+        _ => Some(Reason::of("window-untraceable")),
     }
 }
 
@@ -482,7 +505,7 @@ struct Needed {
 /// each row), with its FILTER.
 fn evidence_of(aggregate: &Expr) -> Result<Needed, Lost> {
     let Expr::AggregateFunction(f) = aggregate.clone().unalias() else {
-        return Err("an aggregate expression could not be read".into());
+        return Err(Reason::of("aggregate-unreadable"));
     };
     let function = f.func.name().to_lowercase();
     let kind = if function == "count" { Kind::Count } else { Kind::Sum };
@@ -530,14 +553,14 @@ pub fn rewrite(
     }
     let LogicalPlan::Aggregate(aggregate) = node else {
         return Ok(plain(if has_aggregate(node) {
-            Lineage::Unknown("the result combines aggregates in a way whose persons cannot be traced yet".into())
+            Lineage::Unknown(Reason::of("combines"))
         } else {
-            Lineage::RowLevel("the result has one row per record, not aggregates".into())
+            Lineage::RowLevel(Reason::of("record-rows"))
         }));
     };
     let traced = match trace(&aggregate.input, tables) {
         Ok(t) if t.person => t,
-        Ok(_) => return Ok(plain(Lineage::Unknown("the query reads no table about persons".into()))),
+        Ok(_) => return Ok(plain(Lineage::Unknown(Reason::of("no-person-table")))),
         Err(reason) => return Ok(plain(Lineage::Unknown(reason))),
     };
     let mode = if streaming && traced.ordered { Mode::Streaming } else { Mode::Entries };
@@ -545,9 +568,7 @@ pub fn rewrite(
     let identifying = |e: &Expr| refs(e, &input_schema).iter().any(|r| traced.identifying.contains(r));
     let groups = grouping_set_to_exprlist(&aggregate.group_expr)?;
     if groups.iter().any(|g| identifying(g)) {
-        return Ok(plain(Lineage::RowLevel(
-            "the result is grouped by the person identifier: one group per person".into(),
-        )));
+        return Ok(plain(Lineage::RowLevel(Reason::of("grouped-by-person"))));
     }
     let person = match column_named(&input_schema, PERSON) {
         Ok(p) => p,
@@ -564,7 +585,7 @@ pub fn rewrite(
         if let Expr::AggregateFunction(f) = a.clone().unalias() {
             let name = f.func.name().to_lowercase();
             if name != "count" && f.params.args.iter().any(&identifying) {
-                return Ok(plain(Lineage::RowLevel(format!("{name} of the person identifier shows identifiers"))));
+                return Ok(plain(Lineage::RowLevel(Reason::new("shows-identifiers", name))));
             }
         }
         let Needed { key, function: name, distinct } = match evidence_of(a) {
