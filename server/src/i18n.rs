@@ -278,10 +278,11 @@ pub fn rule_name(lang: Lang, rule: policy::sdc::Rule) -> String {
 pub fn says(lang: Lang, says: &Says) -> String {
     let mut a = FluentArgs::new();
     for (name, value) in &says.args {
-        match value.parse::<i64>() {
-            Ok(n) => a.set(name.as_str(), FluentValue::from(n)),
-            Err(_) if value.len() == 10 => a.set(name.as_str(), FluentValue::from(date(lang, value))),
-            Err(_) => a.set(name.as_str(), FluentValue::from(value.clone())),
+        // Only a whole number written as such ("7", not "007" or "+7") becomes a number.
+        match value.parse::<i64>().ok().filter(|n| n.to_string() == *value) {
+            Some(n) => a.set(name.as_str(), FluentValue::from(n)),
+            None if value.len() == 10 => a.set(name.as_str(), FluentValue::from(date(lang, value))),
+            None => a.set(name.as_str(), FluentValue::from(value.clone())),
         }
     }
     text(lang, &says.id, Some(&a))
@@ -537,6 +538,8 @@ mod tests {
         let kept: Says = serde_json::from_str(&serde_json::to_string(&told).unwrap()).unwrap();
         assert_eq!(en(&kept), "The output “Counts by sex” (version 2) waits for release review.");
         assert!(says(Lang::Ja, &kept).contains("第 2 版"));
+        // Text that only looks like a number stays as written.
+        assert_eq!(en(&crate::says!("notify-output-waits", title = "007", version = 1)).matches("007").count(), 1);
     }
 
     /// What a template shows of its own: its text with the template's code, the markup and

@@ -88,20 +88,6 @@ impl State {
         }
     }
 
-    /// Words for pages.
-    pub fn label(self) -> &'static str {
-        match self {
-            State::Draft => "draft",
-            State::Submitted => "with the ethics board",
-            State::ChangesRequested => "changes requested by the board",
-            State::Approved => "approved",
-            State::Rejected => "rejected",
-            State::Withdrawn => "withdrawn",
-            State::Amending => "approved; an amendment is being written",
-            State::AmendmentSubmitted => "approved; an amendment is with the ethics board",
-        }
-    }
-
     /// Parses the stored form.
     pub fn parse(s: &str) -> Option<State> {
         State::ALL.into_iter().find(|x| x.as_str() == s)
@@ -145,16 +131,6 @@ impl Vote {
             Vote::Approve => "approve",
             Vote::ApproveWithConditions => "approve_with_conditions",
             Vote::RequestChanges => "request_changes",
-            Vote::Reject => "reject",
-        }
-    }
-
-    /// Words for pages.
-    pub fn label(self) -> &'static str {
-        match self {
-            Vote::Approve => "approve",
-            Vote::ApproveWithConditions => "approve with conditions",
-            Vote::RequestChanges => "request changes",
             Vote::Reject => "reject",
         }
     }

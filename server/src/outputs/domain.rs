@@ -50,19 +50,6 @@ impl State {
         }
     }
 
-    /// Words for pages.
-    pub fn label(self) -> &'static str {
-        match self {
-            State::Draft => "draft",
-            State::Submitted => "waiting for custodians",
-            State::ChangesRequested => "changes requested",
-            State::Released => "released",
-            State::Rejected => "rejected",
-            State::Withdrawn => "withdrawn",
-            State::Stopped => "stopped (the project's access ended)",
-        }
-    }
-
     /// Parses the stored form.
     pub fn parse(s: &str) -> Option<State> {
         State::ALL.into_iter().find(|x| x.as_str() == s)
@@ -100,15 +87,6 @@ impl Vote {
         }
     }
 
-    /// Words for pages.
-    pub fn label(self) -> &'static str {
-        match self {
-            Vote::Approve => "approved",
-            Vote::RequestChanges => "requested changes",
-            Vote::Reject => "rejected",
-        }
-    }
-
     /// Parses the stored form.
     pub fn parse(s: &str) -> Option<Vote> {
         [Vote::Approve, Vote::RequestChanges, Vote::Reject].into_iter().find(|x| x.as_str() == s)
@@ -139,16 +117,6 @@ impl Mitigation {
             Mitigation::Suppress => "suppress",
             Mitigation::SuppressAndRound => "suppress_round",
             Mitigation::SuppressAndMidpoint6 => "suppress_midpoint6",
-        }
-    }
-
-    /// Words for pages.
-    pub fn label(self) -> &'static str {
-        match self {
-            Mitigation::None => "none",
-            Mitigation::Suppress => "suppress failing cells",
-            Mitigation::SuppressAndRound => "suppress, then round counts",
-            Mitigation::SuppressAndMidpoint6 => "suppress, then round counts by midpoint-6",
         }
     }
 
