@@ -4,8 +4,11 @@
 //!
 //!     cargo run --release -p tre-server --bin tre-bench -- data --persons 475000
 //!     scripts/bench-runner.sh            (tre-bench runner: evidence overhead, DuckDB, spilling)
+//!     cargo build --release -p tre-server -p workspace-runner --bins &&
 //!     cargo run --release -p tre-server --bin tre-bench -- web [--requests 200]
-//!                                        (the workspace page with a 1,000-row result, p50/p99)
+//!                                        (the workspace page with a 1,000-row result, p50/p99,
+//!                                        through the `tre` and `tre-runner` beside tre-bench:
+//!                                        `cargo run` alone does not rebuild them)
 //!
 //! At about 475,000 persons the synthetic `drug_exposure` table has 10 million rows.
 
@@ -504,6 +507,9 @@ async fn web_bench(requests: usize) -> anyhow::Result<()> {
     use tokio::io::AsyncBufReadExt;
     let work = std::env::temp_dir().join(format!("tre-bench-web-{}", std::process::id()));
     let tre = std::env::current_exe()?.with_file_name("tre");
+    let built = std::fs::metadata(&tre).and_then(|m| m.modified()).context("tre beside tre-bench")?;
+    let age = built.elapsed().unwrap_or_default().as_secs();
+    println!("server: {} (built {age} s ago; build it with the bench's sources)", tre.display());
     let mut child = tokio::process::Command::new(&tre)
         .arg("--data-dir")
         .arg(&work)
