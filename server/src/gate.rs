@@ -80,16 +80,22 @@ impl Suppression {
 pub struct Judgement {
     /// pass, review, fail or refused.
     pub status: Status,
-    /// Why, in English words, for the table as a whole (the command line prints these).
-    pub reasons: Vec<String>,
-    /// The same reasons as catalogue messages, for pages in the reader's language.
+    /// Why, for the table as a whole, as catalogue messages (pages read them in the reader's
+    /// language; [`Judgement::reasons`] in English).
     pub says: Vec<crate::i18n::Says>,
     /// Every value cell.
     pub cells: Vec<Cell>,
 }
 
+impl Judgement {
+    /// The reasons in English (the command line and the stored judgement's `reasons`).
+    pub fn reasons(&self) -> Vec<String> {
+        self.says.iter().map(crate::i18n::en).collect()
+    }
+}
+
 fn refused(reason: crate::i18n::Says) -> Judgement {
-    Judgement { status: Status::Refused, reasons: vec![crate::i18n::en(&reason)], says: vec![reason], cells: vec![] }
+    Judgement { status: Status::Refused, says: vec![reason], cells: vec![] }
 }
 
 /// The statistic of one of the query's aggregates, or why it has none.
@@ -244,7 +250,7 @@ fn finish(cells: Vec<Cell>) -> Judgement {
         let total = primary + secondary;
         says.push(crate::says!("gate-reason-suppressed", total = total, primary = primary, secondary = secondary));
     }
-    Judgement { status, reasons: says.iter().map(crate::i18n::en).collect(), says, cells }
+    Judgement { status, says, cells }
 }
 
 impl Cell {
@@ -656,7 +662,7 @@ pub fn judgement_json(j: &Judgement) -> Value {
             })
         })
         .collect();
-    json!({"status": j.status.name(), "reasons": j.reasons, "says": j.says, "cells": cells})
+    json!({"status": j.status.name(), "reasons": j.reasons(), "says": j.says, "cells": cells})
 }
 
 /// What `tre gate check` prints for a query that did not run: a statement that may not run
@@ -671,7 +677,7 @@ pub fn error_json(e: &EngineError) -> Value {
 /// The judgement as text.
 pub fn judgement_text(j: &Judgement) -> String {
     let mut out = format!("status: {}\n", j.status.name());
-    for r in &j.reasons {
+    for r in &j.reasons() {
         out.push_str(&format!("  {r}\n"));
     }
     for c in &j.cells {
@@ -753,11 +759,11 @@ mod tests {
         let (p, s) = (Some(Suppression::Primary), Some(Suppression::Secondary));
         assert_eq!(blanked, vec![p, s, s, s, None, None, None, None, None]);
         assert!(j.cells.iter().filter(|c| c.suppression.is_some()).all(|c| c.value.is_null()));
-        assert_eq!(j.status, Status::Pass, "{:?}", j.reasons);
+        assert_eq!(j.status, Status::Pass, "{:?}", j.reasons());
         assert!(
-            j.reasons.iter().any(|r| r.contains("4 cells suppressed: 1 failing, 3 to protect them")),
+            j.reasons().iter().any(|r| r.contains("4 cells suppressed: 1 failing, 3 to protect them")),
             "{:?}",
-            j.reasons
+            j.reasons()
         );
         // Published: the margins and nothing of the inner cells; none of the four can be
         // recomputed from them.

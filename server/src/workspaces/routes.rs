@@ -113,6 +113,7 @@ struct GateSummary {
 /// The gate's marks by (row, column), and its summary.
 fn marks(judged: &crate::gate::Judgement) -> (std::collections::HashMap<(usize, usize), Mark>, GateSummary) {
     use policy::sdc::Severity;
+    let lang = crate::i18n::current();
     let mut by_cell = std::collections::HashMap::new();
     let (mut fail, mut review, mut pass) = (0, 0, 0);
     for cell in &judged.cells {
@@ -126,14 +127,11 @@ fn marks(judged: &crate::gate::Judgement) -> (std::collections::HashMap<(usize, 
             review += 1;
             "review"
         };
-        let findings = (!cell.findings.is_empty()).then(|| {
-            let lang = crate::i18n::current();
-            cell.findings.iter().map(|f| crate::i18n::finding(lang, f)).collect::<Vec<_>>().join("; ")
-        });
+        let findings = (!cell.findings.is_empty())
+            .then(|| cell.findings.iter().map(|f| crate::i18n::finding(lang, f)).collect::<Vec<_>>().join("; "));
         by_cell.insert(cell.at, Mark { level, persons: cell.persons, findings });
     }
     // The reasons in the page's language.
-    let lang = crate::i18n::current();
     let reasons = judged.says.iter().map(|s| crate::i18n::says(lang, s)).collect();
     let summary = GateSummary { status: judged.status.name().to_string(), fail, review, pass, reasons };
     (by_cell, summary)
