@@ -126,6 +126,9 @@ gate-evidence-shares = largest { $largest }, top two { $top_two } of the total
 gate-evidence-missing = { $count } missing
 gate-evidence-negative = { $count } negative
 gate-evidence-all-same = all values the same
+gate-evidence-sides = persons at or below the value: { $below }; at or above: { $above }
+gate-evidence-persons = { $count }
+gate-evidence-at-least = { $count } or more
 gate-suppressed = suppressed ({ $kind ->
     [primary] primary
     [secondary] secondary

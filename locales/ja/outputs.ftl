@@ -124,6 +124,9 @@ gate-evidence-shares = 合計に占める割合：最大 { $largest }、上位 2
 gate-evidence-missing = 欠損 { $count } 件
 gate-evidence-negative = 負の値 { $count } 件
 gate-evidence-all-same = すべて同じ値
+gate-evidence-sides = 値以下の人：{ $below }、値以上の人：{ $above }
+gate-evidence-persons = { $count } 人
+gate-evidence-at-least = { $count } 人以上
 gate-suppressed = 秘匿（{ $kind ->
     [primary] 一次
     [secondary] 二次

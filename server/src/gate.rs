@@ -11,6 +11,7 @@ use policy::sdc::{self, Evidence, Finding, Params, Rule, Severity, Statistic, St
 use roaring::RoaringBitmap;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use workspace_runner::evidence::sides::SIDE_PERSONS;
 use workspace_runner::evidence::{Aggregated, Facts, Lineage, Measure, PersonIndex};
 use workspace_runner::{Answer, EngineError};
 
@@ -24,8 +25,8 @@ pub fn evidence_of(f: &Facts) -> Evidence {
         total_abs: f.total_abs,
         top: f.top.clone(),
         distinct_values: f.distinct_values,
-        persons_at_or_below: None,
-        persons_at_or_above: None,
+        persons_at_or_below: f.persons_at_or_below,
+        persons_at_or_above: f.persons_at_or_above,
     }
 }
 
@@ -620,19 +621,26 @@ pub fn table_digest(csv_text: &str) -> Result<String, String> {
 }
 
 /// What reviewers see of a cell's evidence: persons with a value, the largest and the two
-/// largest contributions as shares of the total (never a person's own contribution), and the
-/// missing, negative and distinct values.
+/// largest contributions as shares of the total (never a person's own contribution), the
+/// missing, negative and distinct values, and for a percentile the persons on each side of it
+/// (counted up to [`SIDE_PERSONS`]).
 fn evidence_json(e: &Evidence) -> Value {
     let share =
         |n: usize| (e.total_abs > 0.0 && e.top.len() >= n).then(|| e.top.iter().take(n).sum::<f64>() / e.total_abs);
-    json!({
+    let mut v = json!({
         "persons_with_value": e.persons_with_value,
         "largest_share": share(1),
         "top_two_share": share(2),
         "missing": e.missing,
         "negative": e.negative,
         "distinct_values": e.distinct_values,
-    })
+    });
+    if let (Some(below), Some(above)) = (e.persons_at_or_below, e.persons_at_or_above) {
+        v["persons_at_or_below"] = json!(below);
+        v["persons_at_or_above"] = json!(above);
+        v["sides_counted_up_to"] = json!(SIDE_PERSONS);
+    }
+    v
 }
 
 /// The judgement as `tre gate check` prints it.

@@ -98,6 +98,38 @@ async fn tre_gate_check_judges_every_cell_by_the_persons_behind_it() {
         }
     }
 
+    // A median has persons enough on each side of it; the 99.9th percentile of a sex's costs
+    // is a few persons' values, and fails on `extreme`, naming the persons on each side.
+    let (code, v, all) = check(
+        &data,
+        "SELECT p.sex, MEDIAN(d.cost) AS mid, percentile_cont(0.999) WITHIN GROUP (ORDER BY d.cost) AS tail \
+         FROM drug_exposure d JOIN person p ON d.person_id = p.person_id GROUP BY p.sex",
+        &[],
+    )
+    .await;
+    assert_eq!((code, v["status"].as_str()), (2, Some("fail")), "{all}");
+    for c in v["cells"].as_array().unwrap() {
+        let (below, above) = (
+            c["evidence"]["persons_at_or_below"].as_u64().unwrap(),
+            c["evidence"]["persons_at_or_above"].as_u64().unwrap(),
+        );
+        match c["column"].as_str().unwrap() {
+            "mid" => {
+                assert_eq!((rules(c), c["statistic"].as_str()), (vec![], Some("median")), "{c}");
+                assert_eq!((below, above), (10, 10), "both sides counted up to 10: {c}");
+            }
+            _ => {
+                assert_eq!(
+                    (rules(c), c["statistic"].as_str()),
+                    (vec!["extreme".to_string()], Some("percentile")),
+                    "{c}"
+                );
+                assert!(above < 5 && below == 10, "{c}");
+                assert!(c["rules"][0]["detail"].as_str().unwrap().contains("at or above"), "{c}");
+            }
+        }
+    }
+
     // A ranking of the cells is judged with the counts it orders by, and is no group.
     let ranked = "SELECT drug_code, COUNT(*) AS n, RANK() OVER (ORDER BY COUNT(*) DESC) AS r \
                   FROM drug_exposure GROUP BY drug_code";

@@ -108,6 +108,8 @@ fn check_facts(expected: &str, facts: &Facts, index: &PersonIndex) -> Result<(),
             "top1" => facts.top1().to_string(),
             "top2" => facts.top2().to_string(),
             "distinct" => facts.distinct_values.to_string(),
+            "below" => facts.persons_at_or_below.map_or("none".into(), |n| n.to_string()),
+            "above" => facts.persons_at_or_above.map_or("none".into(), |n| n.to_string()),
             "set" => facts
                 .bitmap()
                 .unwrap()

@@ -120,7 +120,7 @@ pub fn cell_rows(chrome: &Chrome, judgement: &Value) -> Vec<CellRow> {
 
 /// A cell's stored evidence in `chrome`'s language: persons with a value, the largest and the
 /// two largest contributions' shares, missing and negative values, whether all values are the
-/// same.
+/// same, and the persons on each side of a percentile.
 fn evidence_text(chrome: &Chrome, e: &Value) -> String {
     if !e.is_object() {
         return String::new();
@@ -137,6 +137,18 @@ fn evidence_text(chrome: &Chrome, e: &Value) -> String {
     }
     if whole("distinct_values") == 1 {
         parts.push(chrome.t("gate-evidence-all-same"));
+    }
+    if let (Some(below), Some(above)) = (e["persons_at_or_below"].as_i64(), e["persons_at_or_above"].as_i64()) {
+        // Sides are counted up to a cap: that many means at least that many.
+        let cap = e["sides_counted_up_to"].as_i64().unwrap_or(i64::MAX);
+        let side = |n: i64| {
+            if n >= cap {
+                chrome.t1("gate-evidence-at-least", "count", n)
+            } else {
+                chrome.t1("gate-evidence-persons", "count", n)
+            }
+        };
+        parts.push(chrome.t2("gate-evidence-sides", "below", side(below), "above", side(above)));
     }
     parts.join(" · ")
 }

@@ -103,6 +103,21 @@ impl CellEvidence {
     }
 }
 
+/// The accumulator of `C` for many groups, reading persons through `index` (values count as
+/// themselves: `count` is off).
+pub(super) fn groups_of<C: Tracked>(index: Arc<PersonIndex>) -> Box<dyn GroupsAccumulator> {
+    Box::new(Trackers::<C> {
+        feed: Feed { count: false, index, hint: 0, persons: Vec::new() },
+        cells: Vec::new(),
+        bytes: 0,
+    })
+}
+
+/// The accumulator of `C` for an aggregate without groups.
+pub(super) fn single_of<C: Tracked>(index: Arc<PersonIndex>) -> Box<dyn Accumulator> {
+    Box::new(Single::<C> { feed: Feed { count: false, index, hint: 0, persons: Vec::new() }, cell: C::default() })
+}
+
 impl AggregateUDFImpl for CellEvidence {
     fn name(&self) -> &str {
         self.kind.function()
@@ -192,8 +207,16 @@ fn skipped(filter: Option<&BooleanArray>, i: usize) -> bool {
     filter.is_some_and(|f| !f.is_valid(i) || !f.value(i))
 }
 
-/// What a cell's evidence keeps, either way.
-trait Cell: Default + std::fmt::Debug + Send + Sync + 'static {
+/// What a cell's evidence keeps, either way: its rows give the cell's facts.
+trait Cell: Tracked {
+    /// The cell's facts.
+    fn facts(&mut self) -> Result<Facts>;
+}
+
+/// What an evidence aggregate keeps per group, fed rows, encoded between partial and final
+/// aggregation, and read out as bytes: a cell's [`Facts`], or the persons at its edges
+/// ([`super::sides`]).
+pub(super) trait Tracked: Default + std::fmt::Debug + Send + Sync + 'static {
     /// One row: its person's index ([`NO_PERSON`] if unknown) and its value (if not
     /// missing). Returns the bytes the cell grew by.
     fn add(&mut self, person: u32, value: Option<f64>, count: bool) -> usize;
@@ -203,8 +226,8 @@ trait Cell: Default + std::fmt::Debug + Send + Sync + 'static {
     fn encode(&mut self) -> Result<Vec<u8>>;
     /// Adds an encoded state.
     fn merge(&mut self, bytes: &[u8]) -> Result<()>;
-    /// The cell's facts.
-    fn facts(&mut self) -> Result<Facts>;
+    /// The result, as the aggregate's value.
+    fn output(&mut self) -> Result<Vec<u8>>;
 }
 
 /// The cells of every group of an aggregate, fed a batch at a time (DataFusion's fast path
@@ -218,7 +241,7 @@ struct Trackers<C> {
     bytes: usize,
 }
 
-impl<C: Cell> Trackers<C> {
+impl<C: Tracked> Trackers<C> {
     fn take(&mut self, emit_to: EmitTo) -> Vec<C> {
         let taken = emit_to.take_needed(&mut self.cells);
         self.bytes = self.cells.iter().map(C::heap).sum();
@@ -226,7 +249,7 @@ impl<C: Cell> Trackers<C> {
     }
 }
 
-impl<C: Cell> GroupsAccumulator for Trackers<C> {
+impl<C: Tracked> GroupsAccumulator for Trackers<C> {
     fn update_batch(
         &mut self,
         values: &[ArrayRef],
@@ -250,7 +273,7 @@ impl<C: Cell> GroupsAccumulator for Trackers<C> {
         let mut cells = self.take(emit_to);
         let mut out = Vec::with_capacity(cells.len());
         for c in &mut cells {
-            out.push(c.facts()?.to_bytes());
+            out.push(c.output()?);
         }
         Ok(Arc::new(BinaryArray::from_iter_values(out)))
     }
@@ -327,6 +350,14 @@ pub struct Facts {
     pub top: Vec<f64>,
     /// Distinct values: 0, 1, or 2 meaning "more than one".
     pub distinct_values: u8,
+    /// For a percentile or median: the persons with a value at or below the published value,
+    /// counted up to [`super::sides::SIDE_PERSONS`] (that many means at least that many).
+    /// None for other statistics.
+    #[serde(default)]
+    pub persons_at_or_below: Option<u64>,
+    /// The same, at or above.
+    #[serde(default)]
+    pub persons_at_or_above: Option<u64>,
     /// The person set: a serialized Roaring bitmap of the persons' indices in the extract's
     /// person index ([`super::persons`]).
     #[serde(with = "base64_bytes")]
@@ -364,9 +395,11 @@ impl Facts {
     /// The compact form the engine's evidence columns carry: the counts, the totals, the
     /// top contributions, then the person set's bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(96 + self.top.len() * 8 + self.persons_bitmap.len());
+        let mut out = Vec::with_capacity(112 + self.top.len() * 8 + self.persons_bitmap.len());
         let counts = [self.persons, self.persons_with_value, self.rows, self.values, self.missing, self.negative];
-        for n in counts.into_iter().chain([self.unowned_rows, self.distinct_values as u64, self.top.len() as u64]) {
+        let sides = [self.persons_at_or_below, self.persons_at_or_above].map(|n| n.unwrap_or(u64::MAX));
+        let more = [self.unowned_rows, self.distinct_values as u64, sides[0], sides[1], self.top.len() as u64];
+        for n in counts.into_iter().chain(more) {
             out.extend_from_slice(&n.to_le_bytes());
         }
         for f in [self.total, self.total_abs].iter().chain(&self.top) {
@@ -381,7 +414,10 @@ impl Facts {
         let mut r = Reader(bytes);
         let mut n = || r.u64().ok();
         let (persons, persons_with_value, rows, values, missing, negative) = (n()?, n()?, n()?, n()?, n()?, n()?);
-        let (unowned_rows, distinct_values, len) = (n()?, n()?, n()? as usize);
+        let (unowned_rows, distinct_values) = (n()?, n()?);
+        let side = |n: u64| if n == u64::MAX { None } else { Some(n) };
+        let (persons_at_or_below, persons_at_or_above) = (side(n()?), side(n()?));
+        let len = n()? as usize;
         let (total, total_abs) = (r.f64().ok()?, r.f64().ok()?);
         if len > TOP_CONTRIBUTIONS {
             return None;
@@ -399,6 +435,8 @@ impl Facts {
             total_abs,
             top,
             distinct_values: u8::try_from(distinct_values).ok()?,
+            persons_at_or_below,
+            persons_at_or_above,
             persons_bitmap: r.0.to_vec(),
         })
     }
@@ -423,7 +461,7 @@ struct Entry {
 const NO_ENTRY: Entry = Entry { person: NO_PERSON, values: 0, amount: 0.0 };
 const ENTRY_BYTES: usize = 16;
 
-fn damaged() -> DataFusionError {
+pub(super) fn damaged() -> DataFusionError {
     DataFusionError::Internal("an evidence state is damaged".into())
 }
 
@@ -432,7 +470,7 @@ fn out_of_order() -> DataFusionError {
 }
 
 /// Reads little-endian fields off the front of a state.
-struct Reader<'a>(&'a [u8]);
+pub(super) struct Reader<'a>(pub(super) &'a [u8]);
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
@@ -444,13 +482,13 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
-    fn u64(&mut self) -> Result<u64> {
+    pub(super) fn u64(&mut self) -> Result<u64> {
         let mut w = [0u8; 8];
         w.copy_from_slice(self.take(8)?);
         Ok(u64::from_le_bytes(w))
     }
 
-    fn f64(&mut self) -> Result<f64> {
+    pub(super) fn f64(&mut self) -> Result<f64> {
         Ok(f64::from_bits(self.u64()?))
     }
 
@@ -669,6 +707,8 @@ fn facts_of(sums: &Sums, top: &Top, counts: &Counts, unowned: &Unowned, bitmap: 
         total_abs: sums.total_abs + unowned.amount.abs(),
         top: top.list(),
         distinct_values: counts.distinct_values(),
+        persons_at_or_below: None,
+        persons_at_or_above: None,
         persons_bitmap: bytes,
     }
 }
@@ -792,7 +832,7 @@ fn step(
     (previous.person != NO_PERSON).then_some(previous)
 }
 
-impl Cell for Stream {
+impl Tracked for Stream {
     #[inline]
     fn add(&mut self, person: u32, value: Option<f64>, count: bool) -> usize {
         let Some(previous) = step(&mut self.counts, &mut self.unowned, &mut self.current, person, value, count) else {
@@ -869,6 +909,12 @@ impl Cell for Stream {
         Ok(())
     }
 
+    fn output(&mut self) -> Result<Vec<u8>> {
+        Ok(self.facts()?.to_bytes())
+    }
+}
+
+impl Cell for Stream {
     fn facts(&mut self) -> Result<Facts> {
         if self.disordered {
             return Err(out_of_order());
@@ -947,7 +993,7 @@ impl Entries {
     }
 }
 
-impl Cell for Entries {
+impl Tracked for Entries {
     #[inline]
     fn add(&mut self, person: u32, value: Option<f64>, count: bool) -> usize {
         let Some(previous) = step(&mut self.counts, &mut self.unowned, &mut self.current, person, value, count) else {
@@ -1020,6 +1066,12 @@ impl Cell for Entries {
         Ok(())
     }
 
+    fn output(&mut self) -> Result<Vec<u8>> {
+        Ok(self.facts()?.to_bytes())
+    }
+}
+
+impl Cell for Entries {
     fn facts(&mut self) -> Result<Facts> {
         self.put_in_order();
         let (mut sums, mut top) = (Sums::default(), Top::default());
@@ -1039,7 +1091,7 @@ struct Single<C> {
     cell: C,
 }
 
-impl<C: Cell> Accumulator for Single<C> {
+impl<C: Tracked> Accumulator for Single<C> {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         let v = self.feed.read(values)?;
         for (i, p) in self.feed.persons.iter().enumerate() {
@@ -1049,7 +1101,7 @@ impl<C: Cell> Accumulator for Single<C> {
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        Ok(ScalarValue::Binary(Some(self.cell.facts()?.to_bytes())))
+        Ok(ScalarValue::Binary(Some(self.cell.output()?)))
     }
 
     fn size(&self) -> usize {

@@ -4,6 +4,7 @@
 pub mod cell;
 pub mod persons;
 pub mod rewrite;
+pub mod sides;
 
 pub use cell::{Facts, Mode};
 pub use persons::PersonIndex;

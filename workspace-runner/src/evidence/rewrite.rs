@@ -20,11 +20,12 @@
 
 use super::cell::{CellEvidence, Kind, Mode};
 use super::persons::PersonIndex;
+use super::sides::{SidesAt, SidesEvidence};
 use datafusion::common::{Column, DFSchema, JoinType, Result as DfResult};
-use datafusion::logical_expr::expr::AggregateFunction;
+use datafusion::logical_expr::expr::{AggregateFunction, ScalarFunction};
 use datafusion::logical_expr::utils::{grouping_set_to_exprlist, split_conjunction};
 use datafusion::logical_expr::{
-    AggregateUDF, Expr, LogicalPlan, Operator, Projection, SubqueryAlias, TableScanBuilder, lit,
+    AggregateUDF, Expr, LogicalPlan, Operator, Projection, ScalarUDF, SubqueryAlias, TableScanBuilder, lit,
     logical_plan::{Aggregate, Filter, Union},
 };
 use std::collections::{BTreeSet, HashMap};
@@ -35,6 +36,8 @@ pub const PERSON: &str = "__tre_person";
 const PERSON_RIGHT: &str = "__tre_person_right";
 /// Evidence columns are named this, then the aggregate's position.
 pub const EVIDENCE_PREFIX: &str = "__tre_evidence_";
+/// The edges kept beside a percentile's evidence are named this, then its evidence's position.
+const SIDES_PREFIX: &str = "__tre_sides_";
 
 /// The extract's tables that hold persons: table name -> person column.
 pub type PersonTables = HashMap<String, String>;
@@ -493,24 +496,71 @@ fn has_aggregate(plan: &LogicalPlan) -> bool {
     matches!(plan, LogicalPlan::Aggregate(_)) || plan.inputs().iter().any(|i| has_aggregate(i))
 }
 
+/// The aggregates whose value is one of the cell's values, whose facts count the persons on
+/// each side of it ([`super::sides`]).
+const PERCENTILES: [&str; 7] = [
+    "median",
+    "approx_median",
+    "percentile_cont",
+    "approx_percentile_cont",
+    "approx_percentile_cont_with_weight",
+    "percentile_disc",
+    "quantile_cont",
+];
+
+/// What identifies an evidence column: its kind, value and FILTER, and for a percentile the
+/// aggregate (each percentile's facts count the persons on each side of its own value).
+type Key = (Kind, Expr, Option<Box<Expr>>, Option<usize>);
+
 /// What evidence one of the query's aggregates needs.
 struct Needed {
     /// Evidence aggregates with the same key are one column.
-    key: (Kind, Expr, Option<Box<Expr>>),
+    key: Key,
     function: String,
     distinct: bool,
 }
 
 /// `count` counts values, everything else sums them; over the aggregate's first argument (or
 /// each row), with its FILTER.
-fn evidence_of(aggregate: &Expr) -> Result<Needed, Lost> {
+fn evidence_of(aggregate: &Expr, position: usize) -> Result<Needed, Lost> {
     let Expr::AggregateFunction(f) = aggregate.clone().unalias() else {
         return Err(Reason::of("aggregate-unreadable"));
     };
     let function = f.func.name().to_lowercase();
     let kind = if function == "count" { Kind::Count } else { Kind::Sum };
     let value = f.params.args.first().cloned().unwrap_or_else(|| lit(1i64));
-    Ok(Needed { key: (kind, value, f.params.filter.clone()), function, distinct: f.params.distinct })
+    let percentile = PERCENTILES.contains(&function.as_str()).then_some(position);
+    Ok(Needed { key: (kind, value, f.params.filter.clone(), percentile), function, distinct: f.params.distinct })
+}
+
+/// Right above the aggregate: each percentile's evidence gets the persons on each side of the
+/// percentile's value, counted from the edges kept beside it; the edges' columns end there.
+fn count_sides(aggregate: LogicalPlan, group_width: usize, sides: &[(usize, usize, Expr)]) -> DfResult<LogicalPlan> {
+    let schema = aggregate.schema().clone();
+    let column = |i: usize| Expr::Column(Column::from(schema.qualified_field(i)));
+    let at = Arc::new(ScalarUDF::from(SidesAt::default()));
+    let mut exprs = Vec::new();
+    for (i, field) in schema.fields().iter().enumerate() {
+        let name = field.name();
+        if name.starts_with(SIDES_PREFIX) {
+            continue;
+        }
+        let counted = sides.iter().find(|(m, _, _)| *name == format!("{EVIDENCE_PREFIX}{m}"));
+        exprs.push(match counted {
+            Some((m, position, _)) => {
+                let edges = schema.index_of_column_by_name(None, &format!("{SIDES_PREFIX}{m}")).ok_or_else(|| {
+                    datafusion::error::DataFusionError::Internal("the edges of a percentile are missing".into())
+                })?;
+                Expr::ScalarFunction(ScalarFunction::new_udf(
+                    at.clone(),
+                    vec![column(i), column(edges), column(group_width + position)],
+                ))
+                .alias(name)
+            }
+            None => column(i),
+        });
+    }
+    Ok(LogicalPlan::Projection(Projection::try_new(exprs, Arc::new(aggregate))?))
 }
 
 /// Rewrites `plan` so that its result carries the evidence of every cell, or says why it
@@ -577,39 +627,45 @@ pub fn rewrite(
     // One evidence aggregate per distinct (kind, value, filter); `measure_of[i]` is the one
     // the query's aggregate i uses.
     let mut evidence: Vec<Expr> = Vec::new();
-    let mut keys: Vec<(Kind, Expr, Option<Box<Expr>>)> = Vec::new();
+    let mut keys: Vec<Key> = Vec::new();
+    // The edges kept beside each percentile's evidence: (measure, aggregate, expression).
+    let mut sides: Vec<(usize, usize, Expr)> = Vec::new();
     let mut measures: Vec<Measure> = Vec::new();
     let mut aggregates: Vec<Aggregated> = Vec::new();
     let mut measure_of: Vec<usize> = Vec::new();
-    for a in &aggregate.aggr_expr {
+    for (position, a) in aggregate.aggr_expr.iter().enumerate() {
         if let Expr::AggregateFunction(f) = a.clone().unalias() {
             let name = f.func.name().to_lowercase();
             if name != "count" && f.params.args.iter().any(&identifying) {
                 return Ok(plain(Lineage::RowLevel(Reason::new("shows-identifiers", name))));
             }
         }
-        let Needed { key, function: name, distinct } = match evidence_of(a) {
+        let Needed { key, function: name, distinct } = match evidence_of(a, position) {
             Ok(e) => e,
             Err(reason) => return Ok(plain(Lineage::Unknown(reason))),
         };
         let m = match keys.iter().position(|k| *k == key) {
             Some(m) => m,
             None => {
-                let (kind, value, filter) = key.clone();
+                let (kind, value, filter, percentile) = key.clone();
                 let of_person = matches!(value, Expr::Column(_))
                     && refs(&value, &input_schema).iter().any(|r| traced.same.contains(r));
-                let udaf = Arc::new(AggregateUDF::from(CellEvidence::new(kind, mode, index.clone())));
-                evidence.push(
+                let over = |udaf: AggregateUDF| {
                     Expr::AggregateFunction(AggregateFunction::new_udf(
-                        udaf,
-                        vec![person.clone(), value],
+                        Arc::new(udaf),
+                        vec![person.clone(), value.clone()],
                         false,
-                        filter,
+                        filter.clone(),
                         vec![],
                         None,
                     ))
-                    .alias(format!("{EVIDENCE_PREFIX}{}", keys.len())),
-                );
+                };
+                if let Some(position) = percentile {
+                    let edges = over(AggregateUDF::from(SidesEvidence::new(index.clone())));
+                    sides.push((keys.len(), position, edges.alias(format!("{SIDES_PREFIX}{}", keys.len()))));
+                }
+                let udaf = AggregateUDF::from(CellEvidence::new(kind, mode, index.clone()));
+                evidence.push(over(udaf).alias(format!("{EVIDENCE_PREFIX}{}", keys.len())));
                 keys.push(key);
                 measures.push(Measure { functions: vec![], distinct: false, of_person });
                 keys.len() - 1
@@ -622,10 +678,14 @@ pub fn rewrite(
     }
     let mut aggr_expr = aggregate.aggr_expr.clone();
     aggr_expr.extend(evidence);
-    let new_aggregate =
-        LogicalPlan::Aggregate(Aggregate::try_new(Arc::new(traced.plan), aggregate.group_expr.clone(), aggr_expr)?);
-    // What each output column depends on, and the evidence columns' names, going up.
+    aggr_expr.extend(sides.iter().map(|(_, _, e)| e.clone()));
     let group_width = aggregate.schema.fields().len() - aggregate.aggr_expr.len();
+    let mut new_aggregate =
+        LogicalPlan::Aggregate(Aggregate::try_new(Arc::new(traced.plan), aggregate.group_expr.clone(), aggr_expr)?);
+    if !sides.is_empty() {
+        new_aggregate = count_sides(new_aggregate, group_width, &sides)?;
+    }
+    // What each output column depends on, and the evidence columns' names, going up.
     let mut uses: Vec<Vec<usize>> = (0..aggregate.schema.fields().len())
         .map(|i| if i < group_width { vec![] } else { vec![i - group_width] })
         .collect();
