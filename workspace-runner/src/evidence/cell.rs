@@ -14,8 +14,8 @@
 //!   when the next person's row reaches it: their contribution is folded at once into the
 //!   cell's totals and top contributions, and only their index is kept, for the person set.
 //!   The first and last persons of each part of a parallel scan stay open, since their rows
-//!   may continue in the neighbouring part; partial states carry them with the completed set
-//!   as a bitmap, and merging checks that no completed person appears in another part. A row
+//!   may continue in the neighbouring part; partial states carry them with the completed
+//!   persons as an ascending list, and merging checks that no completed person appears in another part. A row
 //!   out of order, or a completed person seen twice, is an error ([`OUT_OF_ORDER`]) on which
 //!   the engine runs the query again in the other mode.
 //! - [`Mode::Entries`], for any order: a list of (person, contribution) entries per cell, in
@@ -832,8 +832,9 @@ struct Stream {
     first: Entry,
     /// A row came out of person order.
     disordered: bool,
-    /// From merged states: completed persons, and open entries in person order.
-    merged: RoaringBitmap,
+    /// Completed persons gathered (from this part and merged states), ascending; and open
+    /// entries in person order.
+    merged: Vec<u32>,
     open: Vec<Entry>,
 }
 
@@ -851,7 +852,7 @@ impl Default for Stream {
             unowned: Unowned::default(),
             first: NO_ENTRY,
             disordered: false,
-            merged: RoaringBitmap::new(),
+            merged: Vec::new(),
             open: Vec::new(),
         }
     }
@@ -865,19 +866,18 @@ impl Default for Entry {
 
 impl Stream {
     /// Every completed person in `merged`, and the open entries (first and current) in `open`.
-    fn gather(&mut self) {
+    fn gather(&mut self) -> Result<()> {
         self.completed.extend_from_slice(&self.pending[..self.pending_len as usize]);
         self.pending_len = 0;
-        if !self.completed.is_empty() {
-            let done = RoaringBitmap::from_sorted_iter(self.completed.drain(..)).unwrap_or_default();
-            self.merged |= done;
-            self.completed = Vec::new();
+        if !self.completed.is_empty() && !union_disjoint(&mut self.merged, std::mem::take(&mut self.completed)) {
+            return Err(out_of_order());
         }
         for e in [std::mem::take(&mut self.first), std::mem::take(&mut self.current)] {
             if e.person != NO_PERSON {
                 add_entry(&mut self.open, e);
             }
         }
+        Ok(())
     }
 
     #[inline]
@@ -889,6 +889,42 @@ impl Stream {
             self.floor = self.top.floor();
         }
     }
+}
+
+/// Adds the ascending persons `incoming` to the ascending `done`; false when a person is in
+/// both (a person completed in two parts: the rows were not in person order).
+fn union_disjoint(done: &mut Vec<u32>, incoming: Vec<u32>) -> bool {
+    match (done.last(), incoming.first()) {
+        (None, _) => {
+            *done = incoming;
+            return true;
+        }
+        (_, None) => return true,
+        (Some(last), Some(first)) if last < first => {
+            done.extend_from_slice(&incoming);
+            return true;
+        }
+        _ => {}
+    }
+    let mut out = Vec::with_capacity(done.len() + incoming.len());
+    let (mut i, mut j) = (0, 0);
+    while i < done.len() && j < incoming.len() {
+        match done[i].cmp(&incoming[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(done[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(incoming[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => return false,
+        }
+    }
+    out.extend_from_slice(&done[i..]);
+    out.extend_from_slice(&incoming[j..]);
+    *done = out;
+    true
 }
 
 /// Adds `e` to entries in person order.
@@ -953,17 +989,17 @@ impl Tracked for Stream {
     }
 
     fn heap(&self) -> usize {
-        self.completed.capacity() * 4 + self.merged.serialized_size() + self.open.capacity() * ENTRY_BYTES
+        (self.completed.capacity() + self.merged.capacity()) * 4 + self.open.capacity() * ENTRY_BYTES
     }
 
     /// Counts, sums and top contributions of the completed persons, the open entries, then
-    /// the completed persons' bitmap.
+    /// the completed persons (ascending).
     fn encode(&mut self) -> Result<Vec<u8>> {
         if self.disordered {
             return Err(out_of_order());
         }
-        self.gather();
-        let mut out = Vec::with_capacity(256 + self.open.len() * ENTRY_BYTES + self.merged.serialized_size());
+        self.gather()?;
+        let mut out = Vec::with_capacity(264 + self.open.len() * ENTRY_BYTES + self.merged.len() * 4);
         self.counts.encode(&mut out);
         self.unowned.encode(&mut out);
         self.sums.encode(&mut out);
@@ -972,7 +1008,10 @@ impl Tracked for Stream {
         for e in &self.open {
             put_entry(&mut out, e);
         }
-        self.merged.serialize_into(&mut out).map_err(|e| DataFusionError::Internal(e.to_string()))?;
+        out.extend_from_slice(&(self.merged.len() as u64).to_le_bytes());
+        for p in &self.merged {
+            out.extend_from_slice(&p.to_le_bytes());
+        }
         Ok(out)
     }
 
@@ -980,7 +1019,7 @@ impl Tracked for Stream {
         if self.disordered {
             return Err(out_of_order());
         }
-        self.gather();
+        self.gather()?;
         let mut r = Reader(bytes);
         self.counts.merge(&mut r)?;
         self.unowned.merge(&mut r)?;
@@ -989,15 +1028,22 @@ impl Tracked for Stream {
         self.floor = self.top.floor();
         let n = r.u64()? as usize;
         let open: Vec<Entry> = r.entries(n)?.collect();
-        let done = RoaringBitmap::deserialize_from(r.0).map_err(|_| damaged())?;
+        let n = r.u64()? as usize;
+        let done: Vec<u32> = r
+            .take(n.checked_mul(4).ok_or_else(damaged)?)?
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        if !r.0.is_empty() || done.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(damaged());
+        }
         // A person completed in one part may not appear in another at all.
-        if !done.is_disjoint(&self.merged)
-            || open.iter().any(|e| self.merged.contains(e.person))
-            || self.open.iter().any(|e| done.contains(e.person))
+        if open.iter().any(|e| self.merged.binary_search(&e.person).is_ok())
+            || self.open.iter().any(|e| done.binary_search(&e.person).is_ok())
+            || !union_disjoint(&mut self.merged, done)
         {
             return Err(out_of_order());
         }
-        self.merged |= done;
         for e in open {
             add_entry(&mut self.open, e);
         }
@@ -1014,14 +1060,16 @@ impl Cell for Stream {
         if self.disordered {
             return Err(out_of_order());
         }
-        self.gather();
-        for e in std::mem::take(&mut self.open) {
-            if !self.merged.insert(e.person) {
-                return Err(out_of_order());
-            }
-            self.complete(&e);
+        self.gather()?;
+        let open = std::mem::take(&mut self.open);
+        for e in &open {
+            self.complete(e);
         }
-        Ok(facts_of(&self.sums, &self.top, &self.counts, &self.unowned, &self.merged))
+        if !union_disjoint(&mut self.merged, open.iter().map(|e| e.person).collect()) {
+            return Err(out_of_order());
+        }
+        let bitmap = RoaringBitmap::from_sorted_iter(self.merged.iter().copied()).map_err(|_| damaged())?;
+        Ok(facts_of(&self.sums, &self.top, &self.counts, &self.unowned, &bitmap))
     }
 }
 
