@@ -67,7 +67,7 @@ pub enum Mode {
 
 /// The person index a function reads persons through; functions are equal when they share it.
 #[derive(Debug, Clone)]
-struct Index(Arc<PersonIndex>);
+pub(super) struct Index(pub(super) Arc<PersonIndex>);
 
 impl PartialEq for Index {
     fn eq(&self, other: &Self) -> bool {
@@ -448,10 +448,10 @@ pub struct Facts {
     /// For a percentile or median: the persons with a value at or below the published value,
     /// counted up to [`super::sides::SIDE_PERSONS`] (that many means at least that many).
     /// None for other statistics.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub persons_at_or_below: Option<u64>,
     /// The same, at or above.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub persons_at_or_above: Option<u64>,
     /// The person set: a serialized Roaring bitmap of the persons' indices in the extract's
     /// person index ([`super::persons`]).

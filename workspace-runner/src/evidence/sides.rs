@@ -13,7 +13,7 @@
 //!
 //! Counts stop at [`SIDE_PERSONS`]: a side with that many persons has at least that many.
 
-use super::cell::{Facts, Reader, Tracked, damaged, groups_of, single_of};
+use super::cell::{Facts, Index, Reader, Tracked, damaged, groups_of, single_of};
 use super::persons::{NO_PERSON, PersonIndex};
 use arrow::array::{Array, ArrayRef, AsArray, BinaryArray};
 use arrow::datatypes::{DataType, Field, FieldRef, Float64Type};
@@ -149,24 +149,6 @@ impl Tracked for Sides {
 
     fn output(&mut self) -> Result<Vec<u8>> {
         self.encode()
-    }
-}
-
-/// Identity for the person index, as in [`super::cell::CellEvidence`].
-#[derive(Debug, Clone)]
-struct Index(Arc<PersonIndex>);
-
-impl PartialEq for Index {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl Eq for Index {}
-
-impl std::hash::Hash for Index {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        std::ptr::hash(Arc::as_ptr(&self.0), state)
     }
 }
 
