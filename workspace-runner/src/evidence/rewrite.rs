@@ -624,8 +624,8 @@ pub fn rewrite(
         Ok(p) => p,
         Err(reason) => return Ok(plain(Lineage::Unknown(reason))),
     };
-    // One evidence aggregate per distinct (kind, value, filter); `measure_of[i]` is the one
-    // the query's aggregate i uses.
+    // One evidence aggregate per distinct (kind, value, filter), and one per percentile (with
+    // the edges beside it); `measure_of[i]` is the one the query's aggregate i uses.
     let mut evidence: Vec<Expr> = Vec::new();
     let mut keys: Vec<Key> = Vec::new();
     // The edges kept beside each percentile's evidence: (measure, aggregate, expression).

@@ -242,11 +242,12 @@ impl ScalarUDFImpl for SidesAt {
         let [evidence, sides, value] = arrays.as_slice() else {
             return Err(DataFusionError::Internal(format!("{AT} takes three arguments")));
         };
-        let value: ArrayRef = if value.data_type().is_numeric() {
-            arrow::compute::cast(value, &DataType::Float64)?
-        } else {
-            return Err(DataFusionError::Internal(format!("{AT}: the percentile is not a number")));
-        };
+        if !value.data_type().is_numeric() {
+            // A percentile that is no number has no sides the values can be held against: its
+            // facts say nothing of them, and the gate fails it as not known.
+            return Ok(ColumnarValue::Array(evidence.clone()));
+        }
+        let value: ArrayRef = arrow::compute::cast(value, &DataType::Float64)?;
         let (evidence, sides, value) =
             (evidence.as_binary::<i32>(), sides.as_binary::<i32>(), value.as_primitive::<Float64Type>());
         let mut out = Vec::with_capacity(rows);
