@@ -15,9 +15,9 @@
 //!   cell's totals and top contributions, and only their index is kept, for the person set.
 //!   The first and last persons of each part of a parallel scan stay open, since their rows
 //!   may continue in the neighbouring part; partial states carry them with the completed
-//!   persons as an ascending list, and merging checks that no completed person appears in another part. A row
-//!   out of order, or a completed person seen twice, is an error ([`OUT_OF_ORDER`]) on which
-//!   the engine runs the query again in the other mode.
+//!   persons as an ascending list, and merging checks that no completed person appears in
+//!   another part. A row out of order, or a completed person seen twice, is an error
+//!   ([`OUT_OF_ORDER`]) on which the engine runs the query again in the other mode.
 //! - [`Mode::Entries`], for any order: a list of (person, contribution) entries per cell, in
 //!   person order when the rows come so (a row adds to the last entry or appends one), sorted
 //!   and added up when read, or when the list has doubled since it was last put in order.
@@ -231,10 +231,10 @@ pub(super) trait Tracked: Default + std::fmt::Debug + Send + Sync + 'static {
 ///
 /// With many cells, each row's cell is somewhere else in memory, and a row that touches its
 /// cell directly waits for it to come from main memory: with 35,000 cells that wait was the
-/// largest single cost of the evidence. So with more than [`DIRECT_CELLS`] cells, rows wait in a log and are
-/// applied a block of cells at a time ([`Trackers::apply`]), while those cells are at hand.
-/// Within a cell they keep their order, so each cell sees exactly the rows it would have seen
-/// one by one.
+/// largest single cost of the evidence. So with more than [`DIRECT_CELLS`] cells, rows wait
+/// in a log and are applied a block of cells at a time ([`Trackers::apply`]), while those
+/// cells are at hand. Within a cell they keep their order, so each cell sees exactly the rows
+/// it would have seen one by one.
 #[derive(Debug)]
 struct Trackers<C> {
     feed: Feed,
