@@ -129,13 +129,27 @@ async fn click_away(browser: &Browser, css: &str) {
     let before = find(browser, "html").await;
     click(browser, css).await;
     browser.wait().at_most(std::time::Duration::from_secs(10)).for_element(Locator::Css("main")).await.unwrap();
-    for _ in 0..100 {
-        if before.tag_name().await.is_err() {
-            return;
+    assert!(replaced(&before, 100).await, "{css} did not lead to another page");
+}
+
+/// Whether `ready` holds within `tries` checks, 50 ms apart.
+async fn eventually<F, Fut>(tries: usize, mut ready: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..tries {
+        if ready().await {
+            return true;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    panic!("{css} did not lead to another page");
+    false
+}
+
+/// Whether another page replaces `page` (its element goes stale) within `tries` checks.
+async fn replaced(page: &fantoccini::elements::Element, tries: usize) -> bool {
+    eventually(tries, || async move { page.tag_name().await.is_err() }).await
 }
 
 async fn text(browser: &Browser) -> String {
@@ -232,12 +246,7 @@ async fn release_journey(lang: Lang) {
     let enter = format!("{}{}", fantoccini::key::Key::Control, fantoccini::key::Key::Enter);
     let before = find(&analyst, "html").await;
     find(&analyst, "#sql").await.send_keys(&enter).await.unwrap();
-    for _ in 0..200 {
-        if before.tag_name().await.is_err() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    replaced(&before, 200).await;
     let summary = find(&analyst, "#gate-summary").await.text().await.unwrap();
     let fail = message(lang, "ws-gate-status", Some(&args(&[("status", &"fail")])));
     assert!(summary.contains(&fail), "{summary}");
@@ -409,15 +418,7 @@ async fn a_running_query_shows_its_progress_and_is_cancelled_from_the_page() {
     let page = find(&browser, "html").await;
     click(&browser, "form.query button[type=submit]").await;
     // The query's own answer replaces the page: it says the query was cancelled.
-    let mut replaced = false;
-    for _ in 0..300 {
-        if page.tag_name().await.is_err() {
-            replaced = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(replaced, "the cancelled query answered");
+    assert!(replaced(&page, 600).await, "the cancelled query answered");
     let said = find(&browser, "main").await;
     let cancelled = message(Lang::En, "ws-cancelled", None);
     let mut shown = String::new();
@@ -458,27 +459,13 @@ async fn an_idle_session_warns_then_ends_in_the_browser() {
     let browser = open_browser(&profiles.join("custodian1")).await;
     sign_in(&browser, &server, &mut camera, "custodian1").await;
     let warning = find(&browser, "#session-warning").await;
-    let mut shown = false;
-    for _ in 0..100 {
-        if warning.is_displayed().await.unwrap() {
-            shown = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let shown = eventually(100, || async { warning.is_displayed().await.unwrap() }).await;
     assert!(shown, "the warning shows before the session ends");
     camera.step(&browser, "warning").await;
     click(&browser, "#session-stay").await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(!warning.is_displayed().await.unwrap(), "staying hides the warning");
-    let mut ended = false;
-    for _ in 0..200 {
-        if browser.current_url().await.unwrap().path() == "/signin" {
-            ended = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let ended = eventually(200, || async { browser.current_url().await.unwrap().path() == "/signin" }).await;
     assert!(ended, "left alone, the page goes to the sign-in page");
     browser.goto(&format!("{}/", server.base)).await.unwrap();
     assert_eq!(browser.current_url().await.unwrap().path(), "/signin", "the session has ended on the server too");
@@ -517,15 +504,11 @@ async fn an_institution_signs_the_analyst_in_through_its_provider_in_a_browser()
     fill(&browser, "#otp", "123456").await;
     camera.photo(&browser, "provider-form").await;
     click(&browser, "#submit").await;
-    let mut home = false;
-    for _ in 0..200 {
+    let home = eventually(200, || async {
         let url = browser.current_url().await.unwrap();
-        if url.as_str().starts_with(&server.base) && url.path() == "/" {
-            home = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+        url.as_str().starts_with(&server.base) && url.path() == "/"
+    })
+    .await;
     assert!(home, "back home after the provider: {}", browser.current_url().await.unwrap());
     let page = text(&browser).await;
     assert!(

@@ -99,19 +99,19 @@ impl CellEvidence {
     }
 
     fn feed(&self) -> Feed {
-        Feed { count: self.kind == Kind::Count, index: self.index.0.clone(), hint: 0, persons: Vec::new() }
+        Feed::new(self.kind == Kind::Count, self.index.0.clone())
     }
 }
 
 /// The accumulator of `C` for many groups, reading persons through `index` (values count as
 /// themselves: `count` is off).
 pub(super) fn groups_of<C: Tracked>(index: Arc<PersonIndex>) -> Box<dyn GroupsAccumulator> {
-    Box::new(Trackers::<C>::new(Feed { count: false, index, hint: 0, persons: Vec::new() }))
+    Box::new(Trackers::<C>::new(Feed::new(false, index)))
 }
 
 /// The accumulator of `C` for an aggregate without groups.
 pub(super) fn single_of<C: Tracked>(index: Arc<PersonIndex>) -> Box<dyn Accumulator> {
-    Box::new(Single::<C> { feed: Feed { count: false, index, hint: 0, persons: Vec::new() }, cell: C::default() })
+    Box::new(Single::<C> { feed: Feed::new(false, index), cell: C::default() })
 }
 
 impl AggregateUDFImpl for CellEvidence {
@@ -180,9 +180,14 @@ impl Values {
 }
 
 impl Feed {
+    /// A feed of persons through `index`; `count` when contributions count values.
+    fn new(count: bool, index: Arc<PersonIndex>) -> Feed {
+        Feed { count, index, hint: 0, persons: Vec::new() }
+    }
+
     /// A feed like this one, with its own hint and buffer.
     fn fresh(&self) -> Feed {
-        Feed { count: self.count, index: self.index.clone(), hint: 0, persons: Vec::new() }
+        Feed::new(self.count, self.index.clone())
     }
 
     /// Fills `self.persons` with the batch's person indices and reads its values.
