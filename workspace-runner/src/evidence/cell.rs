@@ -24,7 +24,7 @@
 
 use super::persons::{NO_PERSON, PersonIndex};
 use arrow::array::{Array, ArrayRef, AsArray, BinaryArray, BooleanArray, Float64Array};
-use arrow::buffer::NullBuffer;
+use arrow::buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, Field, FieldRef, Float64Type, Int64Type};
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
@@ -208,12 +208,6 @@ fn skipped(filter: Option<&BooleanArray>, i: usize) -> bool {
     filter.is_some_and(|f| !f.is_valid(i) || !f.value(i))
 }
 
-/// What a cell's evidence keeps, either way: its rows give the cell's facts.
-trait Cell: Tracked {
-    /// The cell's facts.
-    fn facts(&mut self) -> Result<Facts>;
-}
-
 /// What an evidence aggregate keeps per group, fed rows, encoded between partial and final
 /// aggregation, and read out as bytes: a cell's [`Facts`], or the persons at its edges
 /// ([`super::sides`]).
@@ -223,12 +217,29 @@ pub(super) trait Tracked: Default + std::fmt::Debug + Send + Sync + 'static {
     fn add(&mut self, person: u32, value: Option<f64>, count: bool) -> usize;
     /// Bytes held outside the struct.
     fn heap(&self) -> usize;
-    /// The state between partial and final aggregation.
-    fn encode(&mut self) -> Result<Vec<u8>>;
+    /// Appends the state between partial and final aggregation to `out`.
+    fn encode(&mut self, out: &mut Vec<u8>) -> Result<()>;
     /// Adds an encoded state.
     fn merge(&mut self, bytes: &[u8]) -> Result<()>;
-    /// The result, as the aggregate's value.
-    fn output(&mut self) -> Result<Vec<u8>>;
+    /// Appends the result, the aggregate's value, to `out`.
+    fn output(&mut self, out: &mut Vec<u8>) -> Result<()>;
+}
+
+/// The cells' values (`write` appends each cell's) as one binary array, written straight
+/// into the array's buffer: no value is copied after it is written.
+fn binary_of<C: Tracked>(cells: &mut [C], write: impl Fn(&mut C, &mut Vec<u8>) -> Result<()>) -> Result<ArrayRef> {
+    // Room for what the cells hold, and their counts: one allocation, no copy as it grows.
+    let mut values = Vec::with_capacity(cells.iter().map(|c| c.heap() + 128).sum());
+    let mut offsets = Vec::with_capacity(cells.len() + 1);
+    offsets.push(0i32);
+    for c in cells {
+        write(c, &mut values)?;
+        let end = i32::try_from(values.len())
+            .map_err(|_| DataFusionError::ResourcesExhausted("the cells' evidence exceeds 2 GiB".into()))?;
+        offsets.push(end);
+    }
+    let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+    Ok(Arc::new(BinaryArray::try_new(offsets, Buffer::from_vec(values), None)?))
 }
 
 /// The cells of every group of an aggregate, fed a batch at a time (DataFusion's fast path
@@ -368,18 +379,11 @@ impl<C: Tracked> GroupsAccumulator for Trackers<C> {
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let mut cells = self.take(emit_to);
-        let mut out = Vec::with_capacity(cells.len());
-        for c in &mut cells {
-            out.push(c.output()?);
-        }
-        Ok(Arc::new(BinaryArray::from_iter_values(out)))
+        binary_of(&mut self.take(emit_to), C::output)
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        let mut cells = self.take(emit_to);
-        let states = cells.iter_mut().map(|c| c.encode()).collect::<Result<Vec<_>>>()?;
-        Ok(vec![Arc::new(BinaryArray::from_iter_values(states))])
+        Ok(vec![binary_of(&mut self.take(emit_to), C::encode)?])
     }
 
     fn merge_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total_num_groups: usize) -> Result<()> {
@@ -402,16 +406,16 @@ impl<C: Tracked> GroupsAccumulator for Trackers<C> {
         // Each row its own state (when partial aggregation does not pay, DataFusion skips it).
         let mut feed = self.feed.fresh();
         let v = feed.read(values)?;
-        let states = (0..feed.persons.len())
+        let mut cells: Vec<C> = (0..feed.persons.len())
             .map(|i| {
                 let mut t = C::default();
                 if !skipped(opt_filter, i) {
                     t.add(feed.persons[i], v.get(i), feed.count);
                 }
-                t.encode()
+                t
             })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(vec![Arc::new(BinaryArray::from_iter_values(states))])
+            .collect();
+        Ok(vec![binary_of(&mut cells, C::encode)?])
     }
 
     fn size(&self) -> usize {
@@ -496,6 +500,13 @@ impl Facts {
     /// top contributions, then the person set's bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(112 + self.top.len() * 8 + self.persons_bitmap.len());
+        self.write_head(&mut out);
+        out.extend_from_slice(&self.persons_bitmap);
+        out
+    }
+
+    /// Appends all of [`Facts::to_bytes`] but the person set.
+    fn write_head(&self, out: &mut Vec<u8>) {
         let counts = [self.persons, self.persons_with_value, self.rows, self.values, self.missing, self.negative];
         let sides = [self.persons_at_or_below, self.persons_at_or_above].map(|n| n.unwrap_or(u64::MAX));
         let more = [self.unowned_rows, self.distinct_values as u64, sides[0], sides[1], self.top.len() as u64];
@@ -505,8 +516,6 @@ impl Facts {
         for f in [self.total, self.total_abs].iter().chain(&self.top) {
             out.extend_from_slice(&f.to_le_bytes());
         }
-        out.extend_from_slice(&self.persons_bitmap);
-        out
     }
 
     /// Reads [`Facts::to_bytes`].
@@ -790,13 +799,22 @@ impl Sums {
     }
 }
 
-/// A cell's facts from its parts; `bitmap` is its person set.
-fn facts_of(sums: &Sums, top: &Top, counts: &Counts, unowned: &Unowned, bitmap: &RoaringBitmap) -> Facts {
-    let mut bytes = Vec::with_capacity(bitmap.serialized_size());
-    let _ = bitmap.serialize_into(&mut bytes);
+/// Appends a cell's facts from its parts, as [`Facts::to_bytes`] would; `persons` is its
+/// person set (ascending, each once).
+fn write_facts(
+    out: &mut Vec<u8>,
+    sums: &Sums,
+    top: &Top,
+    counts: &Counts,
+    unowned: &Unowned,
+    persons: &[u32],
+) -> Result<()> {
+    if persons.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(damaged());
+    }
     let values = sums.values + unowned.values;
-    Facts {
-        persons: bitmap.len(),
+    let head = Facts {
+        persons: persons.len() as u64,
         persons_with_value: sums.with_value,
         rows: values + counts.missing,
         values,
@@ -809,7 +827,60 @@ fn facts_of(sums: &Sums, top: &Top, counts: &Counts, unowned: &Unowned, bitmap: 
         distinct_values: counts.distinct_values(),
         persons_at_or_below: None,
         persons_at_or_above: None,
-        persons_bitmap: bytes,
+        persons_bitmap: Vec::new(),
+    };
+    head.write_head(out);
+    write_roaring(persons, out);
+    Ok(())
+}
+
+/// Largest container the Roaring format keeps as a sorted array; larger ones are bitmaps.
+const ARRAY_LIMIT: usize = 4096;
+
+/// Appends the ascending, distinct `persons` as a serialized Roaring bitmap, in the portable
+/// format without run containers: byte for byte what the roaring crate writes for the same
+/// set (a test holds it to that), written straight from the list. Building the crate's bitmap
+/// first, one person at a time, cost more than all the rest of the facts.
+fn write_roaring(persons: &[u32], out: &mut Vec<u8>) {
+    let containers = || persons.chunk_by(|a, b| a >> 16 == b >> 16);
+    let n = containers().count();
+    out.extend_from_slice(&12346u32.to_le_bytes());
+    out.extend_from_slice(&(n as u32).to_le_bytes());
+    for c in containers() {
+        out.extend_from_slice(&((c[0] >> 16) as u16).to_le_bytes());
+        out.extend_from_slice(&((c.len() - 1) as u16).to_le_bytes());
+    }
+    let mut offset = 8 + 8 * n as u32;
+    for c in containers() {
+        out.extend_from_slice(&offset.to_le_bytes());
+        offset += if c.len() <= ARRAY_LIMIT { 2 * c.len() as u32 } else { 8192 };
+    }
+    for c in containers() {
+        if c.len() <= ARRAY_LIMIT {
+            let start = out.len();
+            out.resize(start + 2 * c.len(), 0);
+            for (w, p) in out[start..].chunks_exact_mut(2).zip(c) {
+                w.copy_from_slice(&(*p as u16).to_le_bytes());
+            }
+        } else {
+            let mut words = [0u64; 1024];
+            for p in c {
+                let low = (p & 0xffff) as usize;
+                words[low / 64] |= 1 << (low % 64);
+            }
+            for w in words {
+                out.extend_from_slice(&w.to_le_bytes());
+            }
+        }
+    }
+}
+
+/// Appends `list` as little-endian words.
+fn put_u32s(out: &mut Vec<u8>, list: &[u32]) {
+    let start = out.len();
+    out.resize(start + 4 * list.len(), 0);
+    for (w, p) in out[start..].chunks_exact_mut(4).zip(list) {
+        w.copy_from_slice(&p.to_le_bytes());
     }
 }
 
@@ -999,25 +1070,23 @@ impl Tracked for Stream {
 
     /// Counts, sums and top contributions of the completed persons, the open entries, then
     /// the completed persons (ascending).
-    fn encode(&mut self) -> Result<Vec<u8>> {
+    fn encode(&mut self, out: &mut Vec<u8>) -> Result<()> {
         if self.disordered {
             return Err(out_of_order());
         }
         self.gather()?;
-        let mut out = Vec::with_capacity(264 + self.open.len() * ENTRY_BYTES + self.merged.len() * 4);
-        self.counts.encode(&mut out);
-        self.unowned.encode(&mut out);
-        self.sums.encode(&mut out);
-        self.top.encode(&mut out);
+        out.reserve(264 + self.open.len() * ENTRY_BYTES + self.merged.len() * 4);
+        self.counts.encode(out);
+        self.unowned.encode(out);
+        self.sums.encode(out);
+        self.top.encode(out);
         out.extend_from_slice(&(self.open.len() as u64).to_le_bytes());
         for e in &self.open {
-            put_entry(&mut out, e);
+            put_entry(out, e);
         }
         out.extend_from_slice(&(self.merged.len() as u64).to_le_bytes());
-        for p in &self.merged {
-            out.extend_from_slice(&p.to_le_bytes());
-        }
-        Ok(out)
+        put_u32s(out, &self.merged);
+        Ok(())
     }
 
     fn merge(&mut self, bytes: &[u8]) -> Result<()> {
@@ -1055,13 +1124,7 @@ impl Tracked for Stream {
         Ok(())
     }
 
-    fn output(&mut self) -> Result<Vec<u8>> {
-        Ok(self.facts()?.to_bytes())
-    }
-}
-
-impl Cell for Stream {
-    fn facts(&mut self) -> Result<Facts> {
+    fn output(&mut self, out: &mut Vec<u8>) -> Result<()> {
         if self.disordered {
             return Err(out_of_order());
         }
@@ -1073,8 +1136,7 @@ impl Cell for Stream {
         if !union_disjoint(&mut self.merged, open.iter().map(|e| e.person).collect()) {
             return Err(out_of_order());
         }
-        let bitmap = RoaringBitmap::from_sorted_iter(self.merged.iter().copied()).map_err(|_| damaged())?;
-        Ok(facts_of(&self.sums, &self.top, &self.counts, &self.unowned, &bitmap))
+        write_facts(out, &self.sums, &self.top, &self.counts, &self.unowned, &self.merged)
     }
 }
 
@@ -1160,15 +1222,15 @@ impl Tracked for Entries {
     }
 
     /// Counts, then one entry per person, in person order.
-    fn encode(&mut self) -> Result<Vec<u8>> {
+    fn encode(&mut self, out: &mut Vec<u8>) -> Result<()> {
         self.put_in_order();
-        let mut out = Vec::with_capacity(64 + self.entries.len() * ENTRY_BYTES);
-        self.counts.encode(&mut out);
-        self.unowned.encode(&mut out);
+        out.reserve(64 + self.entries.len() * ENTRY_BYTES);
+        self.counts.encode(out);
+        self.unowned.encode(out);
         for e in &self.entries {
-            put_entry(&mut out, e);
+            put_entry(out, e);
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Both lists are in person order, so they merge in one pass.
@@ -1214,21 +1276,15 @@ impl Tracked for Entries {
         Ok(())
     }
 
-    fn output(&mut self) -> Result<Vec<u8>> {
-        Ok(self.facts()?.to_bytes())
-    }
-}
-
-impl Cell for Entries {
-    fn facts(&mut self) -> Result<Facts> {
+    fn output(&mut self, out: &mut Vec<u8>) -> Result<()> {
         self.put_in_order();
         let (mut sums, mut top) = (Sums::default(), Top::default());
         for e in &self.entries {
             sums.fold(e);
             top.offer(e.amount.abs());
         }
-        let bitmap = RoaringBitmap::from_sorted_iter(self.entries.iter().map(|e| e.person)).unwrap_or_default();
-        Ok(facts_of(&sums, &top, &self.counts, &self.unowned, &bitmap))
+        let persons: Vec<u32> = self.entries.iter().map(|e| e.person).collect();
+        write_facts(out, &sums, &top, &self.counts, &self.unowned, &persons)
     }
 }
 
@@ -1249,7 +1305,9 @@ impl<C: Tracked> Accumulator for Single<C> {
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        Ok(ScalarValue::Binary(Some(self.cell.output()?)))
+        let mut out = Vec::new();
+        self.cell.output(&mut out)?;
+        Ok(ScalarValue::Binary(Some(out)))
     }
 
     fn size(&self) -> usize {
@@ -1257,7 +1315,9 @@ impl<C: Tracked> Accumulator for Single<C> {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        Ok(vec![ScalarValue::Binary(Some(self.cell.encode()?))])
+        let mut out = Vec::new();
+        self.cell.encode(&mut out)?;
+        Ok(vec![ScalarValue::Binary(Some(out))])
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
@@ -1270,11 +1330,31 @@ impl<C: Tracked> Accumulator for Single<C> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use arrow::array::Int64Array;
 
     type Rows = [(Option<i64>, Option<f64>)];
+
+    /// What a cell's evidence keeps, either way: its rows give the cell's facts.
+    trait Cell: Tracked {
+        /// The cell's facts (its output, read back).
+        fn facts(&mut self) -> Result<Facts> {
+            let mut out = Vec::new();
+            self.output(&mut out)?;
+            Facts::from_bytes(&out).ok_or_else(damaged)
+        }
+    }
+
+    impl Cell for Stream {}
+    impl Cell for Entries {}
+
+    /// A tracker's state on its own.
+    pub(in crate::evidence) fn encoded<T: Tracked>(t: &mut T) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        t.encode(&mut out)?;
+        Ok(out)
+    }
 
     fn index() -> Arc<PersonIndex> {
         Arc::new(PersonIndex::from_pseudonyms((0..100).collect()).unwrap())
@@ -1310,7 +1390,7 @@ mod tests {
         for part in parts {
             let mut t = single::<C>(Kind::Sum);
             feed(&mut t, part)?;
-            states.push(t.cell.encode()?);
+            states.push(encoded(&mut t.cell)?);
         }
         let mut cell = C::default();
         for i in order {
@@ -1433,6 +1513,33 @@ mod tests {
     }
 
     #[test]
+    fn person_sets_are_written_as_the_roaring_crate_writes_them() {
+        // Empty; one container; a full array (4,096) and the smallest bitmap (4,097); many
+        // containers, sparse and dense, up to the largest index.
+        let mut sets: Vec<Vec<u32>> = vec![vec![], vec![7], (0..4096).collect(), (0..4097).map(|i| i * 3).collect()];
+        sets.push((0..300_000u32).filter(|i| i % 7 == 0 || i % 65_536 < 5000).collect());
+        sets.push(vec![0, 65_535, 65_536, 131_071, 1 << 20, u32::MAX - 1, u32::MAX]);
+        for persons in sets {
+            let mut mine = Vec::new();
+            write_roaring(&persons, &mut mine);
+            let bitmap = RoaringBitmap::from_sorted_iter(persons.iter().copied()).unwrap();
+            let mut theirs = Vec::new();
+            bitmap.serialize_into(&mut theirs).unwrap();
+            assert_eq!(mine, theirs, "{} persons", persons.len());
+            assert_eq!(RoaringBitmap::deserialize_from(mine.as_slice()).unwrap(), bitmap);
+        }
+    }
+
+    #[test]
+    fn a_person_set_out_of_order_is_refused() {
+        let mut out = Vec::new();
+        let parts = (Sums::default(), Top::default(), Counts::default(), Unowned::default());
+        assert!(write_facts(&mut out, &parts.0, &parts.1, &parts.2, &parts.3, &[1, 2, 2]).is_err());
+        assert!(write_facts(&mut out, &parts.0, &parts.1, &parts.2, &parts.3, &[3, 1]).is_err());
+        assert!(write_facts(&mut out, &parts.0, &parts.1, &parts.2, &parts.3, &[1, 3]).is_ok());
+    }
+
+    #[test]
     fn what_every_row_touches_fits_in_two_cache_lines() {
         assert_eq!(std::mem::align_of::<Stream>(), 128);
         assert!(std::mem::offset_of!(Stream, floor) + 8 <= 128);
@@ -1446,7 +1553,7 @@ mod tests {
         rows.extend([(Some(3), Some(1.0)), (Some(95), Some(1.0)), (Some(96), Some(1.0))]);
         let mut t = single::<Entries>(Kind::Count);
         feed(&mut t, &rows).unwrap();
-        let state = t.cell.encode().unwrap();
+        let state = encoded(&mut t.cell).unwrap();
         let mut merged = Entries::default();
         merged.merge(&state).unwrap();
         let f = merged.facts().unwrap();

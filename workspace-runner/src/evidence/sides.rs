@@ -134,11 +134,10 @@ impl Tracked for Sides {
         (self.low.persons.capacity() + self.high.persons.capacity()) * std::mem::size_of::<(u32, f64)>()
     }
 
-    fn encode(&mut self) -> Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(16 + (self.low.persons.len() + self.high.persons.len()) * 16);
-        self.low.encode(&mut out);
-        self.high.encode(&mut out);
-        Ok(out)
+    fn encode(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        self.low.encode(out);
+        self.high.encode(out);
+        Ok(())
     }
 
     fn merge(&mut self, bytes: &[u8]) -> Result<()> {
@@ -147,8 +146,8 @@ impl Tracked for Sides {
         self.high.merge(&mut r)
     }
 
-    fn output(&mut self) -> Result<Vec<u8>> {
-        self.encode()
+    fn output(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        self.encode(out)
     }
 }
 
@@ -264,6 +263,7 @@ impl ScalarUDFImpl for SidesAt {
 
 #[cfg(test)]
 mod tests {
+    use super::super::cell::tests::encoded;
     use super::*;
 
     fn sides(rows: &[(u32, f64)]) -> Sides {
@@ -304,7 +304,7 @@ mod tests {
         let mut merged = Sides::default();
         for part in [sides(b), sides(a)] {
             let mut part = part;
-            merged.merge(&part.encode().unwrap()).unwrap();
+            merged.merge(&encoded(&mut part).unwrap()).unwrap();
         }
         // Persons with a value at or below / above v, counted one by one, up to SIDE_PERSONS.
         let truth = |v: f64, below: bool| {
@@ -318,7 +318,7 @@ mod tests {
                 assert_eq!(s.high.count_from(v), truth(v, false), "above {v}");
             }
         }
-        assert_eq!(Sides::read(&merged.encode().unwrap()).unwrap(), merged);
+        assert_eq!(Sides::read(&encoded(&mut merged).unwrap()).unwrap(), merged);
         assert!(Sides::read(&[1, 2, 3]).is_err());
     }
 
