@@ -228,8 +228,11 @@ impl Engine {
     /// Opens the engine over `tables`, spilling under `spill_dir`.
     pub async fn open(tables: &[Table], spill_dir: &Path, limits: Limits) -> Result<Engine, EngineError> {
         let mut config = SessionConfig::new().with_information_schema(false);
-        config.options_mut().execution.parquet.schema_force_view_types = false;
-        // Plans and errors never need the files' statistics; planning stays cheap.
+        // Text columns are read as string views (DataFusion's default): short codes stay inline,
+        // without a copy of every string; the drug codes' scan was a fifth of the plain COUNT.
+        config.options_mut().execution.parquet.schema_force_view_types = true;
+        // The files' statistics let the planner choose join sides and skip row groups; EXPLAIN,
+        // which would print them, is refused ([`crate::lockdown`]).
         config.options_mut().execution.collect_statistics = true;
         std::fs::create_dir_all(spill_dir)
             .map_err(|e| EngineError::Setup(format!("the spill folder cannot be created ({})", e.kind())))?;
