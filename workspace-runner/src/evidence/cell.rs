@@ -225,6 +225,13 @@ pub(super) trait Tracked: Default + std::fmt::Debug + Send + Sync + 'static {
     fn output(&mut self, out: &mut Vec<u8>) -> Result<()>;
 }
 
+/// What `write` appends to an empty buffer: one cell's state or output on its own.
+fn bytes_of(write: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    write(&mut out)?;
+    Ok(out)
+}
+
 /// The cells' values (`write` appends each cell's) as one binary array, written straight
 /// into the array's buffer: no value is copied after it is written.
 fn binary_of<C: Tracked>(cells: &mut [C], write: impl Fn(&mut C, &mut Vec<u8>) -> Result<()>) -> Result<ArrayRef> {
@@ -1305,9 +1312,7 @@ impl<C: Tracked> Accumulator for Single<C> {
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        let mut out = Vec::new();
-        self.cell.output(&mut out)?;
-        Ok(ScalarValue::Binary(Some(out)))
+        Ok(ScalarValue::Binary(Some(bytes_of(|out| self.cell.output(out))?)))
     }
 
     fn size(&self) -> usize {
@@ -1315,9 +1320,7 @@ impl<C: Tracked> Accumulator for Single<C> {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let mut out = Vec::new();
-        self.cell.encode(&mut out)?;
-        Ok(vec![ScalarValue::Binary(Some(out))])
+        Ok(vec![ScalarValue::Binary(Some(bytes_of(|out| self.cell.encode(out))?))])
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
@@ -1340,9 +1343,7 @@ pub(super) mod tests {
     trait Cell: Tracked {
         /// The cell's facts (its output, read back).
         fn facts(&mut self) -> Result<Facts> {
-            let mut out = Vec::new();
-            self.output(&mut out)?;
-            Facts::from_bytes(&out).ok_or_else(damaged)
+            Facts::from_bytes(&bytes_of(|out| self.output(out))?).ok_or_else(damaged)
         }
     }
 
@@ -1351,9 +1352,7 @@ pub(super) mod tests {
 
     /// A tracker's state on its own.
     pub(in crate::evidence) fn encoded<T: Tracked>(t: &mut T) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        t.encode(&mut out)?;
-        Ok(out)
+        bytes_of(|out| t.encode(out))
     }
 
     fn index() -> Arc<PersonIndex> {
