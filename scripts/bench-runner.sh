@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tre-target}"
+ensure_build_tools
 ensure_seaweedfs   # creates the tools' virtual environment
 "$TOOLS_VENV/bin/python" -c "import duckdb" 2>/dev/null || "$TOOLS_VENV/bin/pip" install -q duckdb >&2
 cargo build --release -p workspace-runner --bin tre-runner -p tre-server --bin tre-bench >&2
