@@ -15,15 +15,17 @@ fn runners(server: &Server) -> usize {
     String::from_utf8_lossy(&out.unwrap().stdout).split_whitespace().count()
 }
 
-/// Whether, within ten seconds, no release request is left in `state` and no runner runs.
-async fn stopped_within_seconds(db: &tre_server::db::Db, server: &Server, state: &str) -> bool {
+/// Whether, within ten seconds, no release request is left in `state`, no runner runs, and
+/// more than `stops_before` runner stops are audited. The sweep stops the runner before it
+/// writes the audit entry, so "no runner" alone can be seen before the entry is there.
+async fn stopped_within_seconds(db: &tre_server::db::Db, server: &Server, state: &str, stops_before: usize) -> bool {
     for _ in 0..100 {
         let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outputs WHERE state = $1")
             .bind(state)
             .fetch_one(db.pool())
             .await
             .unwrap();
-        if open == 0 && runners(server) == 0 {
+        if open == 0 && runners(server) == 0 && audit_reasons(db, "workspace.stop").await.len() > stops_before {
             return true;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -101,8 +103,9 @@ async fn lifecycle(engine: Engine) {
     // of whose members has access; restored, the workspace works again.
     let saved = analyst.submit(&outputs, &outputs, &[("title", "By sex again"), ("sql", sql)]).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let stops = audit_reasons(&db, "workspace.stop").await.len();
     exec(&db, &format!("UPDATE project_members SET ends_on = '{}' WHERE project_id = {project}", day(-1))).await;
-    let cut = stopped_within_seconds(&db, &server, "draft").await;
+    let cut = stopped_within_seconds(&db, &server, "draft", stops).await;
     assert!(cut, "the request and the runner stopped when the membership ended");
     assert_eq!(audit_count(&db, "output.stop", "success", Some("membership_not_active")).await, 1);
     exec(&db, &format!("UPDATE project_members SET ends_on = NULL WHERE project_id = {project}")).await;
@@ -216,7 +219,7 @@ async fn moved_clock(engine: Engine) {
         analyst.submit(&output, &format!("{output}/submit"), &[]).await;
 
         server.advance_clock(*days);
-        let cut = stopped_within_seconds(&db, &server, "submitted").await;
+        let cut = stopped_within_seconds(&db, &server, "submitted", round).await;
         assert!(cut, "{code}: the runner and the request stopped within seconds of the moved date");
         let stops = audit_reasons(&db, "workspace.stop").await;
         assert_eq!(stops.len(), round + 1, "{stops:?}");
