@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod channel;
+pub mod day_arithmetic;
 pub mod engine;
 pub mod errors;
 pub mod evidence;
