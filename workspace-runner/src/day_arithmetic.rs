@@ -9,10 +9,10 @@
 //! `INTERVAL 'n days' + date`), for a `DATE` and an interval of days only (no months, no time
 //! of day), into `CAST(CAST(date AS BIGINT) ± n AS DATE)`.
 //!
-//! The answer is the same value, or the same kind of failure: the sum is taken in 64 bits, so
-//! it cannot wrap, and a date past what `DATE` holds fails the cast back, as the calendar
-//! arithmetic fails past its range. Names of rewritten expressions are kept, so plans and
-//! result columns read as the analyst wrote them.
+//! The answer is the same value. The sum is taken in 64 bits, so it cannot wrap: a date past
+//! what `DATE` holds fails the cast back with an error instead of turning into another date.
+//! Names of rewritten expressions are kept, so plans and result columns read as the analyst
+//! wrote them.
 
 use arrow::datatypes::DataType;
 use datafusion::common::tree_node::{Transformed, TreeNode};
