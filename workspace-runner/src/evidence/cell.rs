@@ -294,6 +294,13 @@ struct Logged {
 
 const MISSING: u32 = 1 << 31;
 
+impl Logged {
+    /// The row with its value marked missing.
+    fn missing(self) -> Logged {
+        Logged { cell: self.cell | MISSING, ..self }
+    }
+}
+
 /// Cells applied together: a block's cells (and the ends of their person lists) stay in the
 /// core's own cache while its rows are applied.
 const BLOCK_CELLS: usize = 512;
@@ -374,15 +381,23 @@ impl<C: Tracked> GroupsAccumulator for Trackers<C> {
             return Err(DataFusionError::ResourcesExhausted("too many cells for their evidence".into()));
         }
         self.log.reserve(group_indices.len());
-        for (i, (g, p)) in group_indices.iter().zip(&self.feed.persons).enumerate() {
-            if skipped(opt_filter, i) {
-                continue;
+        let rows = group_indices.iter().zip(&self.feed.persons);
+        let logged = |g: &usize, p: &u32, value: f64| Logged { cell: *g as u32, person: *p, value };
+        match (opt_filter, &v.nulls, &v.numbers) {
+            // Every row, each with a value: logged in one pass, without a test per row.
+            (None, None, Some(n)) => self.log.extend(rows.zip(n.values()).map(|((g, p), x)| logged(g, p, *x))),
+            (None, None, None) => self.log.extend(rows.map(|(g, p)| logged(g, p, 1.0))),
+            _ => {
+                for (i, (g, p)) in rows.enumerate() {
+                    if skipped(opt_filter, i) {
+                        continue;
+                    }
+                    self.log.push(match v.get(i) {
+                        Some(x) => logged(g, p, x),
+                        None => logged(g, p, 0.0).missing(),
+                    });
+                }
             }
-            let (cell, value) = match v.get(i) {
-                Some(x) => (*g as u32, x),
-                None => (*g as u32 | MISSING, 0.0),
-            };
-            self.log.push(Logged { cell, person: *p, value });
         }
         if self.log.len() >= self.log_rows {
             self.apply();
@@ -854,20 +869,28 @@ const ARRAY_LIMIT: usize = 4096;
 /// set (a test holds it to that), written straight from the list. Building the crate's bitmap
 /// first, one person at a time, cost more than all the rest of the facts.
 fn write_roaring(persons: &[u32], out: &mut Vec<u8>) {
-    let containers = || persons.chunk_by(|a, b| a >> 16 == b >> 16);
-    let n = containers().count();
+    // The containers (persons sharing their upper 16 bits), found by search: a few per cell,
+    // where a pass over the persons would cost a step per person.
+    let mut containers: Vec<&[u32]> = Vec::new();
+    let mut rest = persons;
+    while let Some(first) = rest.first() {
+        let end = rest.partition_point(|p| p >> 16 == first >> 16);
+        containers.push(&rest[..end]);
+        rest = &rest[end..];
+    }
+    let n = containers.len();
     out.extend_from_slice(&12346u32.to_le_bytes());
     out.extend_from_slice(&(n as u32).to_le_bytes());
-    for c in containers() {
+    for &c in &containers {
         out.extend_from_slice(&((c[0] >> 16) as u16).to_le_bytes());
         out.extend_from_slice(&((c.len() - 1) as u16).to_le_bytes());
     }
     let mut offset = 8 + 8 * n as u32;
-    for c in containers() {
+    for &c in &containers {
         out.extend_from_slice(&offset.to_le_bytes());
         offset += if c.len() <= ARRAY_LIMIT { 2 * c.len() as u32 } else { 8192 };
     }
-    for c in containers() {
+    for &c in &containers {
         if c.len() <= ARRAY_LIMIT {
             let start = out.len();
             out.resize(start + 2 * c.len(), 0);
@@ -1341,7 +1364,7 @@ impl<C: Tracked> Accumulator for Single<C> {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use arrow::array::Int64Array;
+    use arrow::array::{Int64Array, StringArray};
 
     type Rows = [(Option<i64>, Option<f64>)];
 
@@ -1477,14 +1500,21 @@ pub(super) mod tests {
 
     /// Rows of many cells through the accumulator of many groups, in batches: each cell's
     /// facts are those of its rows fed alone, whether the rows reach their cells at once or
-    /// wait in the log (applied when full, before a merge and at the end).
-    fn many_cells<C: Cell>(cells: usize, log_rows: usize) {
+    /// wait in the log (applied when full, before a merge and at the end). With `missing`,
+    /// some values are missing; with `text`, the values are not numbers (each counts as 1).
+    fn many_cells<C: Cell>(cells: usize, log_rows: usize, missing: bool, text: bool) {
         let index = index();
         let mut rows: Vec<(usize, Option<i64>, Option<f64>)> = Vec::new();
         for person in 0..100i64 {
             for k in 0..(cells as i64 / 10 + person % 7) {
                 let cell = ((person * 7919 + k * 104_729) as usize) % cells;
-                let value = if (person + k) % 11 == 0 { None } else { Some(((person * 31 + k) % 50 - 5) as f64) };
+                let value = if missing && (person + k) % 11 == 0 {
+                    None
+                } else if text {
+                    Some(1.0)
+                } else {
+                    Some(((person * 31 + k) % 50 - 5) as f64)
+                };
                 rows.push((cell, Some(person), value));
             }
         }
@@ -1494,7 +1524,11 @@ pub(super) mod tests {
         for batch in rows.chunks(997) {
             let groups: Vec<usize> = batch.iter().map(|r| r.0).collect();
             let persons: ArrayRef = Arc::new(batch.iter().map(|r| r.1).collect::<Int64Array>());
-            let values: ArrayRef = Arc::new(batch.iter().map(|r| r.2).collect::<Float64Array>());
+            let values: ArrayRef = if text {
+                Arc::new(batch.iter().map(|r| r.2.map(|_| "a value")).collect::<StringArray>())
+            } else {
+                Arc::new(batch.iter().map(|r| r.2).collect::<Float64Array>())
+            };
             t.update_batch(&[persons, values], &groups, None, cells).unwrap();
         }
         // A merge of nothing applies the log first, and changes no cell.
@@ -1511,10 +1545,14 @@ pub(super) mod tests {
 
     #[test]
     fn rows_of_many_cells_reach_each_cell_in_their_order() {
-        many_cells::<Stream>(300, LOG_ROWS);
-        many_cells::<Stream>(DIRECT_CELLS + 700, LOG_ROWS);
-        many_cells::<Stream>(DIRECT_CELLS + 700, 1000);
-        many_cells::<Entries>(DIRECT_CELLS + 700, 1000);
+        many_cells::<Stream>(300, LOG_ROWS, true, false);
+        many_cells::<Stream>(DIRECT_CELLS + 700, LOG_ROWS, true, false);
+        many_cells::<Stream>(DIRECT_CELLS + 700, 1000, true, false);
+        many_cells::<Entries>(DIRECT_CELLS + 700, 1000, true, false);
+        // Batches with no value missing, numbers or not, are logged in one pass.
+        many_cells::<Stream>(DIRECT_CELLS + 700, 1000, false, false);
+        many_cells::<Stream>(DIRECT_CELLS + 700, 1000, false, true);
+        many_cells::<Stream>(DIRECT_CELLS + 700, 1000, true, true);
     }
 
     #[test]
