@@ -871,26 +871,28 @@ const ARRAY_LIMIT: usize = 4096;
 fn write_roaring(persons: &[u32], out: &mut Vec<u8>) {
     // The containers (persons sharing their upper 16 bits), found by search: a few per cell,
     // where a pass over the persons would cost a step per person.
-    let mut containers: Vec<&[u32]> = Vec::new();
-    let mut rest = persons;
-    while let Some(first) = rest.first() {
-        let end = rest.partition_point(|p| p >> 16 == first >> 16);
-        containers.push(&rest[..end]);
-        rest = &rest[end..];
-    }
-    let n = containers.len();
+    let containers = || {
+        let mut rest = persons;
+        std::iter::from_fn(move || {
+            let first = *rest.first()?;
+            let (c, after) = rest.split_at(rest.partition_point(|p| p >> 16 == first >> 16));
+            rest = after;
+            Some(c)
+        })
+    };
+    let n = containers().count();
     out.extend_from_slice(&12346u32.to_le_bytes());
     out.extend_from_slice(&(n as u32).to_le_bytes());
-    for &c in &containers {
+    for c in containers() {
         out.extend_from_slice(&((c[0] >> 16) as u16).to_le_bytes());
         out.extend_from_slice(&((c.len() - 1) as u16).to_le_bytes());
     }
     let mut offset = 8 + 8 * n as u32;
-    for &c in &containers {
+    for c in containers() {
         out.extend_from_slice(&offset.to_le_bytes());
         offset += if c.len() <= ARRAY_LIMIT { 2 * c.len() as u32 } else { 8192 };
     }
-    for &c in &containers {
+    for c in containers() {
         if c.len() <= ARRAY_LIMIT {
             let start = out.len();
             out.resize(start + 2 * c.len(), 0);
