@@ -673,11 +673,15 @@ impl Counts {
                 (0.0, 0)
             }
             Some(v) => {
-                if v < 0.0 {
-                    self.negative += 1;
+                self.negative += (v < 0.0) as u64;
+                // Comparisons, not f64::min and max: a NaN is passed over all the same (it
+                // compares false), without their test for it on every row.
+                if v < self.min {
+                    self.min = v;
                 }
-                self.min = self.min.min(v);
-                self.max = self.max.max(v);
+                if v > self.max {
+                    self.max = v;
+                }
                 (if count { 1.0 } else { v }, 1)
             }
         }
@@ -1491,6 +1495,12 @@ pub(super) mod tests {
         );
         assert!(merged::<Stream>(&[x, y], &[0, 1]).unwrap_err().to_string().contains(OUT_OF_ORDER));
         assert_eq!(merged::<Entries>(&[x, y], &[0, 1]).unwrap().persons, 5);
+        // So are parts where a person completed in one is open in the other, in either order.
+        let z: &Rows = &[(Some(2), Some(1.0)), (Some(5), Some(1.0))];
+        for order in [[0, 1], [1, 0]] {
+            assert!(merged::<Stream>(&[x, z], &order).unwrap_err().to_string().contains(OUT_OF_ORDER));
+            assert_eq!(merged::<Entries>(&[x, z], &order).unwrap().persons, 4);
+        }
     }
 
     #[test]
