@@ -1620,6 +1620,15 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn a_value_that_is_not_a_number_is_passed_over_by_the_smallest_and_largest() {
+        let mut c = Counts::default();
+        for v in [f64::NAN, 2.0, f64::NAN, 2.0, f64::NAN] {
+            c.value(Some(v), false);
+        }
+        assert_eq!((c.min, c.max, c.negative, c.missing, c.distinct_values()), (2.0, 2.0, 0, 0, 1));
+    }
+
+    #[test]
     fn rows_without_a_person_are_counted_apart() {
         let f = both(Kind::Count, &[(None, Some(1.0)), (Some(5), Some(2.0))]);
         assert_eq!((f.persons, f.unowned_rows, f.total, f.rows), (1, 1, 2.0, 2));
