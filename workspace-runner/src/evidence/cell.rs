@@ -255,18 +255,21 @@ fn binary_of<C: Tracked>(cells: &mut [C], write: impl Fn(&mut C, &mut Vec<u8>) -
 /// With many cells, each row's cell is somewhere else in memory, and a row that touches its
 /// cell directly waits for it to come from main memory: with 35,000 cells that wait was the
 /// largest single cost of the evidence. So with more than [`DIRECT_CELLS`] cells, rows wait
-/// in a log and are applied a block of cells at a time ([`Trackers::apply`]), while those
-/// cells are at hand. Within a cell they keep their order, so each cell sees exactly the rows
-/// it would have seen one by one.
+/// in the log, one list per block of [`BLOCK_CELLS`] cells, and are applied a block at a
+/// time in address order ([`Trackers::apply`]), while the block's cells are at hand. Within
+/// a cell they keep their order, so each cell sees exactly the rows it would have seen one
+/// by one.
 ///
-/// Measured and not kept (the benchmark's COUNT, 35,201 cells): ordering the log fully by
-/// cell (a second counting pass within each block) cost more than it saved; applying rows
-/// directly with a software prefetch of the cell a few rows ahead, instead of the log, was
-/// about a fifth slower; blocks of 128 or 256 cells made no difference beyond the noise.
-/// One list per block in place of the log, each applied when full (no ordering pass), made
-/// the partial aggregation about a quarter slower: the blocks are then applied in no order,
-/// where the ordered log sweeps through the cells in address order. Logs of 2^19 and 2^20
-/// rows ran as fast as 2^18; 2^16 and 2^17, about a tenth slower.
+/// Measured and not kept (the benchmark's COUNT, 35,201 cells): one log in arrival order,
+/// ordered by block (a counting pass) before it was applied, spent about a tenth more on the
+/// partial aggregation than these lists, which are written in order as rows arrive. Ordering
+/// the rows fully by cell (a second counting pass within each block) cost more than it
+/// saved; applying rows directly with a software prefetch of the cell a few rows ahead,
+/// instead of the log, was about a fifth slower; blocks of 128 or 256 cells made no
+/// difference beyond the noise. Applying each block's list on its own when it filled up (so
+/// the blocks in no order) made the partial aggregation about a quarter slower than
+/// applying them all in address order. With the single log, 2^19 and 2^20 rows ran as fast
+/// as 2^18; 2^16 and 2^17, about a tenth slower.
 #[derive(Debug)]
 struct Trackers<C> {
     feed: Feed,
@@ -274,21 +277,22 @@ struct Trackers<C> {
     /// Bytes held by the cells outside their structs, kept as they grow (size() must not
     /// walk the cells).
     bytes: usize,
-    /// Rows not yet applied, in arrival order, and room to order them by block of cells.
-    log: Vec<Logged>,
-    sorted: Vec<Logged>,
-    /// The log is applied when it holds this many rows ([`LOG_ROWS`]).
+    /// The log: rows not yet applied, one list per block of cells, each in arrival order.
+    lists: Vec<Vec<Logged>>,
+    /// Rows logged since the lists were last applied, at most.
+    waiting: usize,
+    /// The lists are applied when they hold this many rows ([`LOG_ROWS`]).
     log_rows: usize,
 }
 
 /// Up to this many cells, rows go to their cells at once (the cells stay in the caches).
 const DIRECT_CELLS: usize = 2048;
-/// The log is applied when it holds this many rows (16 bytes each, and as many again to
-/// order them: 8 MiB per accumulator, counted in its size).
+/// The log is applied when it holds this many rows, 16 bytes each: 4 MiB per accumulator,
+/// counted in its size with whatever room its lists keep.
 const LOG_ROWS: usize = 1 << 18;
 
 /// A row waiting in the log: its cell, whether its value is missing, its person and value.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 struct Logged {
     /// The cell's index, with [`MISSING`] set when the value is missing.
     cell: u32,
@@ -298,59 +302,35 @@ struct Logged {
 
 const MISSING: u32 = 1 << 31;
 
-impl Logged {
-    /// The row with its value marked missing.
-    fn missing(self) -> Logged {
-        Logged { cell: self.cell | MISSING, ..self }
-    }
-}
-
 /// Cells applied together: a block's cells (and the ends of their person lists) stay in the
 /// core's own cache while its rows are applied.
 const BLOCK_CELLS: usize = 512;
 
-/// Orders `log` into `out` by block of [`BLOCK_CELLS`] cells, keeping the arrival order within
-/// each block (so within each cell): one counting pass, with few enough blocks that their
-/// write positions stay in the caches. `out` only grows, so it is written, never cleared.
-fn order_by_block(log: &[Logged], out: &mut Vec<Logged>, cells: usize) {
-    let block = |r: &Logged| (r.cell & !MISSING) as usize / BLOCK_CELLS;
-    let mut starts = vec![0usize; cells.div_ceil(BLOCK_CELLS) + 1];
-    for r in log {
-        starts[block(r)] += 1;
-    }
-    let mut at = 0;
-    for s in starts.iter_mut() {
-        let n = *s;
-        *s = at;
-        at += n;
-    }
-    if out.len() < log.len() {
-        out.resize(log.len(), Logged::default());
-    }
-    for r in log {
-        let b = block(r);
-        out[starts[b]] = *r;
-        starts[b] += 1;
-    }
-}
-
 impl<C: Tracked> Trackers<C> {
     fn new(feed: Feed) -> Self {
-        Trackers { feed, cells: Vec::new(), bytes: 0, log: Vec::new(), sorted: Vec::new(), log_rows: LOG_ROWS }
+        Trackers { feed, cells: Vec::new(), bytes: 0, lists: Vec::new(), waiting: 0, log_rows: LOG_ROWS }
     }
 
-    /// Applies the logged rows, a block of cells at a time.
+    /// Applies the logged rows, a block of cells at a time, in the cells' order. A list that
+    /// grew to more than twice its share of the log (the rows' cells shifted) gives the room
+    /// back, so that the log stays within a few times [`LOG_ROWS`] rows.
     fn apply(&mut self) {
-        if self.log.is_empty() {
+        if self.waiting == 0 {
             return;
         }
-        order_by_block(&self.log, &mut self.sorted, self.cells.len());
         let count = self.feed.count;
-        for r in &self.sorted[..self.log.len()] {
-            let value = if r.cell & MISSING != 0 { None } else { Some(r.value) };
-            self.bytes += self.cells[(r.cell & !MISSING) as usize].add(r.person, value, count);
+        let share = (self.log_rows / self.lists.len().max(1)).max(1024);
+        for list in &mut self.lists {
+            for r in list.iter() {
+                let value = if r.cell & MISSING != 0 { None } else { Some(r.value) };
+                self.bytes += self.cells[(r.cell & !MISSING) as usize].add(r.person, value, count);
+            }
+            list.clear();
+            if list.capacity() > 2 * share {
+                list.shrink_to(share);
+            }
         }
-        self.log.clear();
+        self.waiting = 0;
     }
 
     fn take(&mut self, emit_to: EmitTo) -> Vec<C> {
@@ -372,7 +352,7 @@ impl<C: Tracked> GroupsAccumulator for Trackers<C> {
         self.cells.resize_with(total_num_groups, C::default);
         let v = self.feed.read(values)?;
         let count = self.feed.count;
-        if total_num_groups <= DIRECT_CELLS && self.log.is_empty() {
+        if total_num_groups <= DIRECT_CELLS && self.waiting == 0 {
             for (i, (g, p)) in group_indices.iter().zip(&self.feed.persons).enumerate() {
                 if skipped(opt_filter, i) {
                     continue;
@@ -384,26 +364,33 @@ impl<C: Tracked> GroupsAccumulator for Trackers<C> {
         if total_num_groups > MISSING as usize {
             return Err(DataFusionError::ResourcesExhausted("too many cells for their evidence".into()));
         }
-        self.log.reserve(group_indices.len());
+        let blocks = total_num_groups.div_ceil(BLOCK_CELLS);
+        if self.lists.len() < blocks {
+            self.lists.resize_with(blocks, Vec::new);
+        }
+        let lists = &mut self.lists;
         let rows = group_indices.iter().zip(&self.feed.persons);
-        let logged = |g: &usize, p: &u32, value: f64| Logged { cell: *g as u32, person: *p, value };
+        let mut log = |g: &usize, p: &u32, value: f64, missing: u32| {
+            lists[*g / BLOCK_CELLS].push(Logged { cell: *g as u32 | missing, person: *p, value })
+        };
         match (opt_filter, &v.nulls, &v.numbers) {
             // Every row, each with a value: logged in one pass, without a test per row.
-            (None, None, Some(n)) => self.log.extend(rows.zip(n.values()).map(|((g, p), x)| logged(g, p, *x))),
-            (None, None, None) => self.log.extend(rows.map(|(g, p)| logged(g, p, 1.0))),
+            (None, None, Some(n)) => rows.zip(n.values()).for_each(|((g, p), x)| log(g, p, *x, 0)),
+            (None, None, None) => rows.for_each(|(g, p)| log(g, p, 1.0, 0)),
             _ => {
                 for (i, (g, p)) in rows.enumerate() {
                     if skipped(opt_filter, i) {
                         continue;
                     }
-                    self.log.push(match v.get(i) {
-                        Some(x) => logged(g, p, x),
-                        None => logged(g, p, 0.0).missing(),
-                    });
+                    match v.get(i) {
+                        Some(x) => log(g, p, x, 0),
+                        None => log(g, p, 0.0, MISSING),
+                    }
                 }
             }
         }
-        if self.log.len() >= self.log_rows {
+        self.waiting += group_indices.len();
+        if self.waiting >= self.log_rows {
             self.apply();
         }
         Ok(())
@@ -454,7 +441,7 @@ impl<C: Tracked> GroupsAccumulator for Trackers<C> {
             + self.cells.capacity() * std::mem::size_of::<C>()
             + self.bytes
             + self.feed.persons.capacity() * 4
-            + (self.log.capacity() + self.sorted.capacity()) * std::mem::size_of::<Logged>()
+            + self.lists.iter().map(Vec::capacity).sum::<usize>() * std::mem::size_of::<Logged>()
     }
 }
 
@@ -1557,6 +1544,23 @@ pub(super) mod tests {
             let alone = run::<C>(Kind::Sum, &mine).unwrap();
             assert_eq!(Facts::from_bytes(out.value(g)).unwrap(), alone, "cell {g}");
         }
+    }
+
+    #[test]
+    fn a_list_that_outgrew_its_share_of_the_log_gives_the_room_back() {
+        let udf = CellEvidence::new(Kind::Count, Mode::Streaming, index());
+        let mut t = Trackers::<Stream>::new(udf.feed());
+        t.log_rows = 4096;
+        let cells = DIRECT_CELLS + 700;
+        // Every row to the first block: its list takes all the log's rows, twice its share.
+        let persons: ArrayRef = Arc::new(Int64Array::from_iter_values((0..5000).map(|i| i / 50)));
+        let values: ArrayRef = Arc::new(Int64Array::from_iter_values((0..5000).map(|_| 1)));
+        t.update_batch(&[persons, values], &vec![3; 5000], None, cells).unwrap();
+        assert_eq!(t.waiting, 0, "the log was applied");
+        assert!(t.lists.iter().all(|l| l.is_empty() && l.capacity() <= 2 * 1024), "{:?}", t.lists[0].capacity());
+        let out = t.evaluate(EmitTo::All).unwrap();
+        let facts = Facts::from_bytes(out.as_binary::<i32>().value(3)).unwrap();
+        assert_eq!((facts.rows, facts.persons), (5000, 100));
     }
 
     #[test]
