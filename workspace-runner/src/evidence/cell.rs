@@ -742,13 +742,19 @@ struct Top {
 }
 
 impl Top {
+    #[allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x >= a)` holds for a NaN, `x < a` does not.
     fn offer(&mut self, a: f64) {
         if self.len == TOP_CONTRIBUTIONS && a <= self.values[TOP_CONTRIBUTIONS - 1] {
             return;
         }
-        let at = self.values[..self.len].partition_point(|t| *t >= a);
-        let end = self.len.min(TOP_CONTRIBUTIONS - 1);
-        self.values.copy_within(at..end, at + 1);
+        // Into its place from the end, after the values at least as large (as a NaN is placed
+        // first, not being at most any): a few moves in place, where a copy of the slice
+        // after its place was a call to memmove.
+        let mut at = self.len.min(TOP_CONTRIBUTIONS - 1);
+        while at > 0 && !(self.values[at - 1] >= a) {
+            self.values[at] = self.values[at - 1];
+            at -= 1;
+        }
         self.values[at] = a;
         self.len = (self.len + 1).min(TOP_CONTRIBUTIONS);
     }
@@ -1446,6 +1452,19 @@ pub(super) mod tests {
         let mut all: Vec<f64> = rows.iter().map(|r| r.1.unwrap()).collect();
         all.sort_by(|a, b| b.total_cmp(a));
         assert_eq!(f.top, all[..TOP_CONTRIBUTIONS].to_vec());
+    }
+
+    #[test]
+    fn the_top_keeps_the_largest_values_in_order_with_ties() {
+        let values: Vec<f64> = (0..200).map(|i| ((i * 7919) % 23) as f64).collect();
+        for n in [3, TOP_CONTRIBUTIONS, 200] {
+            let mut top = Top::default();
+            values[..n].iter().for_each(|v| top.offer(*v));
+            let mut all = values[..n].to_vec();
+            all.sort_by(|a, b| b.total_cmp(a));
+            all.truncate(TOP_CONTRIBUTIONS);
+            assert_eq!(top.list(), all, "{n} values");
+        }
     }
 
     #[test]
