@@ -933,7 +933,10 @@ struct Stream {
     /// Completed persons not yet in `completed`: written in a line the row has loaded
     /// anyway, they go to the list three at a time (a store to the list's end misses too).
     pending: [u32; 3],
-    pending_len: u32,
+    pending_len: u8,
+    /// Whether `first` holds the cell's first person: asked on every completed person, so
+    /// kept here, where `first` itself is in a line of its own.
+    opened: bool,
     /// Completed persons, ascending.
     completed: Vec<u32>,
     counts: Counts,
@@ -958,6 +961,7 @@ impl Default for Stream {
             current: NO_ENTRY,
             pending: [0; 3],
             pending_len: 0,
+            opened: false,
             completed: Vec::new(),
             counts: Counts::default(),
             sums: Sums::default(),
@@ -986,6 +990,7 @@ impl Stream {
         if !self.completed.is_empty() && !union_disjoint(&mut self.merged, std::mem::take(&mut self.completed)) {
             return Err(out_of_order());
         }
+        self.opened = false;
         for e in [std::mem::take(&mut self.first), std::mem::take(&mut self.current)] {
             if e.person != NO_PERSON {
                 add_entry(&mut self.open, e);
@@ -1087,7 +1092,8 @@ impl Tracked for Stream {
         if previous.person > person {
             self.disordered = true;
         }
-        if self.first.person == NO_PERSON {
+        if !self.opened {
+            self.opened = true;
             self.first = previous;
             return 0;
         }
@@ -1625,6 +1631,7 @@ pub(super) mod tests {
     fn what_every_row_touches_fits_in_two_cache_lines() {
         assert_eq!(std::mem::align_of::<Stream>(), 128);
         assert!(std::mem::offset_of!(Stream, floor) + 8 <= 128);
+        assert!(std::mem::offset_of!(Stream, opened) < 128);
     }
 
     #[test]
