@@ -17,7 +17,9 @@
 //!   may continue in the neighbouring part; partial states carry them with the completed
 //!   persons as an ascending list, and merging checks that no completed person appears in
 //!   another part. A row out of order, or a completed person seen twice, is an error
-//!   ([`OUT_OF_ORDER`]) on which the engine runs the query again in the other mode.
+//!   ([`OUT_OF_ORDER`]) on which the engine runs the query again in the other mode. A count
+//!   of a literal, COUNT(*) above all, streams through a [`Tally`]: with every row the same
+//!   value, a person's contribution is their number of rows, which is all a row changes.
 //! - [`Mode::Entries`], for any order: a list of (person, contribution) entries per cell, in
 //!   person order when the rows come so (a row adds to the last entry or appends one), sorted
 //!   and added up when read, or when the list has doubled since it was last put in order.
@@ -30,6 +32,8 @@ use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature, Volatility};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::expressions::Literal;
 use roaring::RoaringBitmap;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -103,6 +107,13 @@ impl CellEvidence {
     }
 }
 
+/// Whether a count's every row is a value, one and the same: its value is a literal but NULL
+/// (COUNT(*) is a count of 1). Its contributions are then rows ([`Tally`]).
+fn rows_only(kind: Kind, args: &[Arc<dyn PhysicalExpr>]) -> bool {
+    let literal = args.get(1).and_then(|e| e.as_ref().downcast_ref::<Literal>());
+    kind == Kind::Count && literal.is_some_and(|l| !l.value().is_null())
+}
+
 /// The accumulator of `C` for many groups, reading persons through `index` (values count as
 /// themselves: `count` is off).
 pub(super) fn groups_of<C: Tracked>(index: Arc<PersonIndex>) -> Box<dyn GroupsAccumulator> {
@@ -142,8 +153,9 @@ impl AggregateUDFImpl for CellEvidence {
         true
     }
 
-    fn create_groups_accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
+    fn create_groups_accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(match self.mode {
+            Mode::Streaming if rows_only(self.kind, args.exprs) => Box::new(Trackers::<Tally>::new(self.feed())),
             Mode::Streaming => Box::new(Trackers::<Stream>::new(self.feed())),
             Mode::Entries => Box::new(Trackers::<Entries>::new(self.feed())),
         })
@@ -1185,6 +1197,159 @@ impl Tracked for Stream {
     }
 }
 
+/// A streaming cell of a count whose every row is one and the same value: COUNT(*), or the
+/// count of any other literal but NULL ([`CellEvidence::create_groups_accumulator`] chooses
+/// it). A person's contribution is then their number of rows, so a row needs only its
+/// person, and all it touches is in the first 64 bytes, one cache line where a [`Stream`]
+/// needs two. The rest is a [`Stream`], into which the cell settles before it is encoded,
+/// merged or read; rows after that go to the [`Stream`] itself. The value is read from the
+/// first row of a known person, never again.
+#[derive(Debug)]
+#[repr(C)]
+struct Tally {
+    /// The person of the last row ([`NO_PERSON`] before any) and their rows.
+    person: u32,
+    rows: u32,
+    /// Completed persons on their way to `completed`, as in a [`Stream`].
+    pending: [u32; 3],
+    pending_len: u8,
+    /// Whether the cell's first person is in `rest.first` (kept open, as in a [`Stream`]).
+    opened: bool,
+    /// The rows a completed person must exceed to enter the top contributions.
+    floor: u32,
+    /// The rows of the completed persons.
+    completed_rows: u64,
+    /// Completed persons, ascending.
+    completed: Vec<u32>,
+    /// Every row's value.
+    value: f64,
+    settled: bool,
+    rest: Stream,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Tally {
+            person: NO_PERSON,
+            rows: 0,
+            pending: [0; 3],
+            pending_len: 0,
+            opened: false,
+            floor: 0,
+            completed_rows: 0,
+            completed: Vec::new(),
+            value: 1.0,
+            settled: false,
+            rest: Stream::default(),
+        }
+    }
+}
+
+impl Tally {
+    /// A row that starts a person, or that a [`Stream`] takes.
+    fn start(&mut self, person: u32, value: Option<f64>, count: bool) -> usize {
+        if self.settled || person == NO_PERSON {
+            return self.rest.add(person, value, count);
+        }
+        let (previous, rows) = (std::mem::replace(&mut self.person, person), std::mem::replace(&mut self.rows, 1));
+        if previous == NO_PERSON {
+            self.value = value.unwrap_or(f64::NAN);
+            return 0;
+        }
+        if previous > person {
+            self.rest.disordered = true;
+        }
+        if !self.opened {
+            self.opened = true;
+            self.rest.first = Entry { person: previous, values: rows, amount: f64::from(rows) };
+            return 0;
+        }
+        self.completed_rows += u64::from(rows);
+        if rows > self.floor {
+            let top = &mut self.rest.top;
+            top.offer(f64::from(rows));
+            // The top holds whole numbers of rows.
+            self.floor = if top.len == TOP_CONTRIBUTIONS { top.values[TOP_CONTRIBUTIONS - 1] as u32 } else { 0 };
+        }
+        self.pending[self.pending_len as usize] = previous;
+        self.pending_len += 1;
+        if self.pending_len < 3 {
+            return 0;
+        }
+        self.pending_len = 0;
+        let before = self.completed.capacity();
+        self.completed.extend_from_slice(&self.pending);
+        (self.completed.capacity() - before) * 4
+    }
+
+    /// Moves everything into `rest`, as a [`Stream`] fed the same rows would hold it.
+    fn settle(&mut self) {
+        if self.settled {
+            return;
+        }
+        self.settled = true;
+        let rest = &mut self.rest;
+        self.completed.extend_from_slice(&self.pending[..self.pending_len as usize]);
+        self.pending_len = 0;
+        let completed_rows = self.completed_rows as f64;
+        rest.sums.with_value += self.completed.len() as u64;
+        rest.sums.values += self.completed_rows;
+        rest.sums.total += completed_rows;
+        rest.sums.total_abs += completed_rows;
+        rest.floor = rest.top.floor();
+        rest.completed = std::mem::take(&mut self.completed);
+        rest.opened = self.opened;
+        let mut rows = self.completed_rows + u64::from(self.rows) + u64::from(rest.first.values);
+        if self.person == NO_PERSON {
+            rows = 0;
+        } else {
+            rest.current = Entry { person: self.person, values: self.rows, amount: f64::from(self.rows) };
+            self.person = NO_PERSON;
+        }
+        // Each row's value, counted as Counts::value counts it.
+        let (v, counts) = (self.value, &mut rest.counts);
+        if rows > 0 {
+            counts.negative += if v < 0.0 { rows } else { 0 };
+            if v < counts.min {
+                counts.min = v;
+            }
+            if v > counts.max {
+                counts.max = v;
+            }
+        }
+    }
+}
+
+impl Tracked for Tally {
+    #[inline]
+    fn add(&mut self, person: u32, value: Option<f64>, count: bool) -> usize {
+        if person == self.person && person != NO_PERSON {
+            self.rows += 1;
+            return 0;
+        }
+        self.start(person, value, count)
+    }
+
+    fn heap(&self) -> usize {
+        self.completed.capacity() * 4 + self.rest.heap()
+    }
+
+    fn encode(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        self.settle();
+        self.rest.encode(out)
+    }
+
+    fn merge(&mut self, bytes: &[u8]) -> Result<()> {
+        self.settle();
+        self.rest.merge(bytes)
+    }
+
+    fn output(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        self.settle();
+        self.rest.output(out)
+    }
+}
+
 /// A cell whose rows come in any order (see the module's documentation).
 #[derive(Debug)]
 #[repr(C, align(64))]
@@ -1387,6 +1552,7 @@ pub(super) mod tests {
 
     impl Cell for Stream {}
     impl Cell for Entries {}
+    impl Cell for Tally {}
 
     /// A tracker's state on its own.
     pub(in crate::evidence) fn encoded<T: Tracked>(t: &mut T) -> Result<Vec<u8>> {
@@ -1471,6 +1637,73 @@ pub(super) mod tests {
             all.truncate(TOP_CONTRIBUTIONS);
             assert_eq!(top.list(), all, "{n} values");
         }
+    }
+
+    #[test]
+    fn a_tally_holds_what_a_stream_fed_the_same_rows_holds() {
+        // Persons with one row and with many, unknown persons first, between and last; a
+        // person out of order; each with the value 1, a negative value, and a NaN.
+        let persons: Vec<Option<i64>> = vec![None, Some(1), Some(1), Some(2), None, Some(3), Some(3), Some(3)]
+            .into_iter()
+            .chain((4..40).flat_map(|p| std::iter::repeat_n(Some(p), (p % 4 + 1) as usize)))
+            .chain([None, Some(41)])
+            .collect();
+        for value in [1.0, -2.0, f64::NAN] {
+            let rows: Vec<(Option<i64>, Option<f64>)> = persons.iter().map(|p| (*p, Some(value))).collect();
+            for n in [0, 1, 2, 3, 6, 20, rows.len()] {
+                let tally = run::<Tally>(Kind::Count, &rows[..n]).unwrap();
+                assert_eq!(tally, run::<Stream>(Kind::Count, &rows[..n]).unwrap(), "{n} rows of {value}");
+            }
+            let mut disordered = rows.clone();
+            disordered.swap(10, 30);
+            assert!(run::<Tally>(Kind::Count, &disordered).is_err());
+            // Parts, each split inside a person's rows, encoded by tallies and merged by
+            // either kind of cell in any order.
+            let parts: Vec<&Rows> = rows.chunks(25).collect();
+            assert_eq!(parts.len(), 4);
+            let states: Vec<Vec<u8>> = parts
+                .iter()
+                .map(|part| {
+                    let mut t = single::<Tally>(Kind::Count);
+                    feed(&mut t, part).unwrap();
+                    encoded(&mut t.cell).unwrap()
+                })
+                .collect();
+            let whole = run::<Stream>(Kind::Count, &rows).unwrap();
+            for order in [[0, 1, 2, 3], [3, 1, 0, 2]] {
+                let (mut tally, mut stream) = (Tally::default(), Stream::default());
+                for i in order {
+                    tally.merge(&states[i]).unwrap();
+                    stream.merge(&states[i]).unwrap();
+                }
+                assert_eq!(tally.facts().unwrap(), whole);
+                assert_eq!(stream.facts().unwrap(), whole);
+            }
+        }
+    }
+
+    #[test]
+    fn rows_after_a_tally_settled_are_counted_as_before() {
+        let rows: Vec<(Option<i64>, Option<f64>)> =
+            [1, 1, 2, 3, 3, 3, 4].iter().map(|p| (Some(*p), Some(1.0))).collect();
+        let mut t = single::<Tally>(Kind::Count);
+        feed(&mut t, &rows[..4]).unwrap();
+        t.cell.settle();
+        feed(&mut t, &rows[4..]).unwrap();
+        assert_eq!(t.cell.facts().unwrap(), run::<Stream>(Kind::Count, &rows).unwrap());
+    }
+
+    #[test]
+    fn only_a_count_of_a_literal_but_null_is_tallied() {
+        let literal = |v: ScalarValue| -> Arc<dyn PhysicalExpr> { Arc::new(Literal::new(v)) };
+        let column: Arc<dyn PhysicalExpr> = Arc::new(datafusion::physical_expr::expressions::Column::new("x", 1));
+        let person = column.clone();
+        let one = literal(ScalarValue::Int64(Some(1)));
+        assert!(rows_only(Kind::Count, &[person.clone(), one.clone()]));
+        assert!(rows_only(Kind::Count, &[person.clone(), literal(ScalarValue::Utf8(Some("a".into())))]));
+        assert!(!rows_only(Kind::Count, &[person.clone(), literal(ScalarValue::Int64(None))]));
+        assert!(!rows_only(Kind::Count, &[person.clone(), column]));
+        assert!(!rows_only(Kind::Sum, &[person, one]));
     }
 
     #[test]
@@ -1566,7 +1799,7 @@ pub(super) mod tests {
         let out = out.as_binary::<i32>();
         for g in 0..cells {
             let mine: Vec<(Option<i64>, Option<f64>)> = rows.iter().filter(|r| r.0 == g).map(|r| (r.1, r.2)).collect();
-            let alone = run::<C>(Kind::Sum, &mine).unwrap();
+            let alone = run::<Stream>(Kind::Sum, &mine).unwrap();
             assert_eq!(Facts::from_bytes(out.value(g)).unwrap(), alone, "cell {g}");
         }
     }
@@ -1593,6 +1826,8 @@ pub(super) mod tests {
         many_cells::<Stream>(300, LOG_ROWS, true, false);
         many_cells::<Stream>(DIRECT_CELLS + 700, LOG_ROWS, true, false);
         many_cells::<Stream>(DIRECT_CELLS + 700, 1000, true, false);
+        // Every value the same (text counts as 1), as a tally's rows are.
+        many_cells::<Tally>(DIRECT_CELLS + 700, 1000, false, true);
         many_cells::<Entries>(DIRECT_CELLS + 700, 1000, true, false);
         // Batches with no value missing, numbers or not, are logged in one pass.
         many_cells::<Stream>(DIRECT_CELLS + 700, 1000, false, false);
@@ -1632,6 +1867,8 @@ pub(super) mod tests {
         assert_eq!(std::mem::align_of::<Stream>(), 128);
         assert!(std::mem::offset_of!(Stream, floor) + 8 <= 128);
         assert!(std::mem::offset_of!(Stream, opened) < 128);
+        assert_eq!(std::mem::align_of::<Tally>(), 128);
+        assert!(std::mem::offset_of!(Tally, completed) + std::mem::size_of::<Vec<u32>>() <= 64);
     }
 
     #[test]
