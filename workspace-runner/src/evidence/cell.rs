@@ -178,11 +178,14 @@ struct Values {
     nulls: Option<NullBuffer>,
     /// Numeric values as floats; values that are not numbers count as present or missing.
     numbers: Option<Float64Array>,
+    /// Every row's value is the first's (only the first was read).
+    alike: bool,
 }
 
 impl Values {
     #[inline]
     fn get(&self, i: usize) -> Option<f64> {
+        let i = if self.alike { 0 } else { i };
         if self.nulls.as_ref().is_some_and(|n| n.is_null(i)) {
             None
         } else {
@@ -202,17 +205,18 @@ impl Feed {
         Feed::new(self.count, self.index.clone())
     }
 
-    /// Fills `self.persons` with the batch's person indices and reads its values.
-    fn read(&mut self, args: &[ArrayRef]) -> Result<Values> {
+    /// Fills `self.persons` with the batch's person indices and reads its values: only the
+    /// first when every row's is `alike` (a literal's).
+    fn read(&mut self, args: &[ArrayRef], alike: bool) -> Result<Values> {
         let persons = arrow::compute::cast(&args[0], &DataType::Int64)?;
         self.index.indices(persons.as_primitive::<Int64Type>(), &mut self.hint, &mut self.persons)?;
-        let value = &args[1];
+        let value = if alike { &args[1].slice(0, args[1].len().min(1)) } else { &args[1] };
         let numbers = if value.data_type().is_numeric() {
             Some(arrow::compute::cast(value, &DataType::Float64)?.as_primitive::<Float64Type>().clone())
         } else {
             None
         };
-        Ok(Values { nulls: value.logical_nulls(), numbers })
+        Ok(Values { nulls: value.logical_nulls(), numbers, alike })
     }
 }
 
@@ -224,6 +228,8 @@ fn skipped(filter: Option<&BooleanArray>, i: usize) -> bool {
 /// aggregation, and read out as bytes: a cell's [`Facts`], or the persons at its edges
 /// ([`super::sides`]).
 pub(super) trait Tracked: Default + std::fmt::Debug + Send + Sync + 'static {
+    /// How its rows wait in the log of many cells.
+    type Row: Row;
     /// One row: its person's index ([`NO_PERSON`] if unknown) and its value (if not
     /// missing). Returns the bytes the cell grew by.
     fn add(&mut self, person: u32, value: Option<f64>, count: bool) -> usize;
@@ -283,14 +289,16 @@ fn binary_of<C: Tracked>(cells: &mut [C], write: impl Fn(&mut C, &mut Vec<u8>) -
 /// applying them all in address order. With the single log, 2^19 and 2^20 rows ran as fast
 /// as 2^18; 2^16 and 2^17, about a tenth slower.
 #[derive(Debug)]
-struct Trackers<C> {
+struct Trackers<C: Tracked> {
     feed: Feed,
     cells: Vec<C>,
     /// Bytes held by the cells outside their structs, kept as they grow (size() must not
     /// walk the cells).
     bytes: usize,
     /// The log: rows not yet applied, one list per block of cells, each in arrival order.
-    lists: Vec<Vec<Logged>>,
+    lists: Vec<Vec<C::Row>>,
+    /// Every row's value, for rows that keep none.
+    alike: f64,
     /// Rows logged since the lists were last applied, at most.
     waiting: usize,
     /// The lists are applied when they hold this many rows ([`LOG_ROWS`]).
@@ -299,17 +307,77 @@ struct Trackers<C> {
 
 /// Up to this many cells, rows go to their cells at once (the cells stay in the caches).
 const DIRECT_CELLS: usize = 2048;
-/// The log is applied when it holds this many rows, 16 bytes each: 4 MiB per accumulator,
-/// counted in its size with whatever room its lists keep.
+/// The log is applied when it holds this many rows, 16 bytes each (8 for a tally): 4 MiB
+/// per accumulator at most, counted in its size with whatever room its lists keep.
 const LOG_ROWS: usize = 1 << 18;
 
-/// A row waiting in the log: its cell, whether its value is missing, its person and value.
+/// A row waiting in the log: its cell, whether its value is missing, its person and (when it
+/// keeps one) its value.
+pub(super) trait Row: Copy + std::fmt::Debug + Send + Sync + 'static {
+    /// Whether the row keeps its value; rows that do not are all of the same value.
+    const VALUED: bool;
+    /// The row of `cell` (with [`MISSING`] set when the value is missing), `person` and `value`.
+    fn new(cell: u32, person: u32, value: f64) -> Self;
+    /// The cell, with [`MISSING`] set when the value is missing.
+    fn cell(&self) -> u32;
+    fn person(&self) -> u32;
+    /// Its value; `alike` when it keeps none.
+    fn value(&self, alike: f64) -> f64;
+}
+
+/// A row with its value: 16 bytes.
 #[derive(Debug, Clone, Copy)]
-struct Logged {
-    /// The cell's index, with [`MISSING`] set when the value is missing.
+pub(super) struct Logged {
     cell: u32,
     person: u32,
     value: f64,
+}
+
+impl Row for Logged {
+    const VALUED: bool = true;
+    #[inline]
+    fn new(cell: u32, person: u32, value: f64) -> Self {
+        Logged { cell, person, value }
+    }
+    #[inline]
+    fn cell(&self) -> u32 {
+        self.cell
+    }
+    #[inline]
+    fn person(&self) -> u32 {
+        self.person
+    }
+    #[inline]
+    fn value(&self, _alike: f64) -> f64 {
+        self.value
+    }
+}
+
+/// A row of a cell whose rows are all of the same value ([`Tally`]): 8 bytes.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Bare {
+    cell: u32,
+    person: u32,
+}
+
+impl Row for Bare {
+    const VALUED: bool = false;
+    #[inline]
+    fn new(cell: u32, person: u32, _value: f64) -> Self {
+        Bare { cell, person }
+    }
+    #[inline]
+    fn cell(&self) -> u32 {
+        self.cell
+    }
+    #[inline]
+    fn person(&self) -> u32 {
+        self.person
+    }
+    #[inline]
+    fn value(&self, alike: f64) -> f64 {
+        alike
+    }
 }
 
 const MISSING: u32 = 1 << 31;
@@ -320,7 +388,7 @@ const BLOCK_CELLS: usize = 512;
 
 impl<C: Tracked> Trackers<C> {
     fn new(feed: Feed) -> Self {
-        Trackers { feed, cells: Vec::new(), bytes: 0, lists: Vec::new(), waiting: 0, log_rows: LOG_ROWS }
+        Trackers { feed, cells: Vec::new(), bytes: 0, lists: Vec::new(), alike: 1.0, waiting: 0, log_rows: LOG_ROWS }
     }
 
     /// Applies the logged rows, a block of cells at a time, in the cells' order. A list that
@@ -334,8 +402,8 @@ impl<C: Tracked> Trackers<C> {
         let share = (self.log_rows / self.lists.len().max(1)).max(1024);
         for list in &mut self.lists {
             for r in list.iter() {
-                let value = if r.cell & MISSING != 0 { None } else { Some(r.value) };
-                self.bytes += self.cells[(r.cell & !MISSING) as usize].add(r.person, value, count);
+                let value = if r.cell() & MISSING != 0 { None } else { Some(r.value(self.alike)) };
+                self.bytes += self.cells[(r.cell() & !MISSING) as usize].add(r.person(), value, count);
             }
             list.clear();
             if list.capacity() > 2 * share {
@@ -362,7 +430,7 @@ impl<C: Tracked> GroupsAccumulator for Trackers<C> {
         total_num_groups: usize,
     ) -> Result<()> {
         self.cells.resize_with(total_num_groups, C::default);
-        let v = self.feed.read(values)?;
+        let v = self.feed.read(values, !C::Row::VALUED)?;
         let count = self.feed.count;
         if total_num_groups <= DIRECT_CELLS && self.waiting == 0 {
             for (i, (g, p)) in group_indices.iter().zip(&self.feed.persons).enumerate() {
@@ -383,9 +451,17 @@ impl<C: Tracked> GroupsAccumulator for Trackers<C> {
         let lists = &mut self.lists;
         let rows = group_indices.iter().zip(&self.feed.persons);
         let mut log = |g: &usize, p: &u32, value: f64, missing: u32| {
-            lists[*g / BLOCK_CELLS].push(Logged { cell: *g as u32 | missing, person: *p, value })
+            lists[*g / BLOCK_CELLS].push(C::Row::new(*g as u32 | missing, *p, value))
         };
         match (opt_filter, &v.nulls, &v.numbers) {
+            // Every row, all of the first's value (kept once, not per row).
+            (None, _, _) if v.alike => match v.get(0) {
+                Some(x) => {
+                    self.alike = x;
+                    rows.for_each(|(g, p)| log(g, p, x, 0));
+                }
+                None => rows.for_each(|(g, p)| log(g, p, 0.0, MISSING)),
+            },
             // Every row, each with a value: logged in one pass, without a test per row.
             (None, None, Some(n)) => rows.zip(n.values()).for_each(|((g, p), x)| log(g, p, *x, 0)),
             (None, None, None) => rows.for_each(|(g, p)| log(g, p, 1.0, 0)),
@@ -435,7 +511,7 @@ impl<C: Tracked> GroupsAccumulator for Trackers<C> {
     fn convert_to_state(&self, values: &[ArrayRef], opt_filter: Option<&BooleanArray>) -> Result<Vec<ArrayRef>> {
         // Each row its own state (when partial aggregation does not pay, DataFusion skips it).
         let mut feed = self.feed.fresh();
-        let v = feed.read(values)?;
+        let v = feed.read(values, !C::Row::VALUED)?;
         let mut cells: Vec<C> = (0..feed.persons.len())
             .map(|i| {
                 let mut t = C::default();
@@ -453,7 +529,7 @@ impl<C: Tracked> GroupsAccumulator for Trackers<C> {
             + self.cells.capacity() * std::mem::size_of::<C>()
             + self.bytes
             + self.feed.persons.capacity() * 4
-            + self.lists.iter().map(Vec::capacity).sum::<usize>() * std::mem::size_of::<Logged>()
+            + self.lists.iter().map(Vec::capacity).sum::<usize>() * std::mem::size_of::<C::Row>()
     }
 }
 
@@ -1096,6 +1172,8 @@ fn step(
 }
 
 impl Tracked for Stream {
+    type Row = Logged;
+
     #[inline]
     fn add(&mut self, person: u32, value: Option<f64>, count: bool) -> usize {
         let Some(previous) = step(&mut self.counts, &mut self.unowned, &mut self.current, person, value, count) else {
@@ -1321,6 +1399,8 @@ impl Tally {
 }
 
 impl Tracked for Tally {
+    type Row = Bare;
+
     #[inline]
     fn add(&mut self, person: u32, value: Option<f64>, count: bool) -> usize {
         if person == self.person && person != NO_PERSON {
@@ -1414,6 +1494,8 @@ impl Entries {
 }
 
 impl Tracked for Entries {
+    type Row = Logged;
+
     #[inline]
     fn add(&mut self, person: u32, value: Option<f64>, count: bool) -> usize {
         let Some(previous) = step(&mut self.counts, &mut self.unowned, &mut self.current, person, value, count) else {
@@ -1507,7 +1589,7 @@ struct Single<C> {
 
 impl<C: Tracked> Accumulator for Single<C> {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let v = self.feed.read(values)?;
+        let v = self.feed.read(values, !C::Row::VALUED)?;
         for (i, p) in self.feed.persons.iter().enumerate() {
             self.cell.add(*p, v.get(i), self.feed.count);
         }
@@ -1679,6 +1761,41 @@ pub(super) mod tests {
                 assert_eq!(tally.facts().unwrap(), whole);
                 assert_eq!(stream.facts().unwrap(), whole);
             }
+        }
+    }
+
+    #[test]
+    fn tallies_of_many_cells_log_rows_without_values_and_keep_the_literal() {
+        let udf = CellEvidence::new(Kind::Count, Mode::Streaming, index());
+        let mut t = Trackers::<Tally>::new(udf.feed());
+        t.log_rows = 1000;
+        let cells = DIRECT_CELLS + 700;
+        let (mut groups, mut persons) = (Vec::new(), Vec::new());
+        for person in 0..100i64 {
+            for k in 0..30 {
+                groups.push(((person * 7919 + k * 104_729) as usize) % cells);
+                persons.push(person);
+            }
+        }
+        for (g, p) in groups.chunks(997).zip(persons.chunks(997)) {
+            // The literal -5, as DataFusion passes a literal argument: a full array of it.
+            let values: ArrayRef = Arc::new(Int64Array::from_iter_values(g.iter().map(|_| -5)));
+            let p: ArrayRef = Arc::new(Int64Array::from_iter_values(p.iter().copied()));
+            t.update_batch(&[p, values], g, None, cells).unwrap();
+        }
+        assert_eq!(std::mem::size_of::<Bare>(), 8);
+        let out = t.evaluate(EmitTo::All).unwrap();
+        for g in 0..cells {
+            let facts = Facts::from_bytes(out.as_binary::<i32>().value(g)).unwrap();
+            let rows = groups.iter().filter(|x| **x == g).count() as u64;
+            assert_eq!((facts.rows, facts.values, facts.negative), (rows, rows, rows), "cell {g}");
+            let persons = groups
+                .iter()
+                .zip(&persons)
+                .filter(|(x, _)| **x == g)
+                .map(|(_, p)| *p)
+                .collect::<std::collections::BTreeSet<_>>();
+            assert_eq!(facts.persons, persons.len() as u64, "cell {g}");
         }
     }
 

@@ -122,6 +122,8 @@ impl Sides {
 }
 
 impl Tracked for Sides {
+    type Row = super::cell::Logged;
+
     #[inline]
     fn add(&mut self, person: u32, value: Option<f64>, _count: bool) -> usize {
         match value {
