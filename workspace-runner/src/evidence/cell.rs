@@ -1307,8 +1307,17 @@ impl Tracked for Stream {
 /// written straight from the pairs into its state, in one pass, when the state was written.
 /// It gave the same facts, byte for byte, and the same time: 0.3355 s against 0.3309 s, the
 /// means of eight rounds, each the best of 3, run alternately. Its update took as long as
-/// the log's (about 210 ms of CPU a run), though the same loop alone, on the same numbers of
-/// rows, cells and persons, took a quarter of that.
+/// the log's (about 190 ms of CPU a run, measured on the thread's clock), though its stamp
+/// loop alone, without the folding, on as many rows and cells, took about 80 ms. perf
+/// showed why: 30% of the update's samples waited on each cell's top contributions (88
+/// bytes per cell, apart from everything else, read whenever a completed person had more
+/// rows than the floor, which for counts of 1 to 3 rows is often). With the top kept as ten
+/// `u32`s in the same 64-byte line as the cell's other folded numbers, the update took 170
+/// ms and the query 0.363 s against 0.382 s for this build (means of six paired rounds):
+/// the most promising lead, not yet built for real. The stamp and the folded numbers in one
+/// line (2.2 MiB for all cells, more than the core's cache) made it slower again (198 ms).
+/// The same move here, the top as `u32`s in this struct's second line, gave 0.357 s against
+/// 0.363 s, and the ratio to the plain query 2.44x against 2.40x: within the noise.
 #[derive(Debug)]
 #[repr(C)]
 struct Tally {
