@@ -1314,7 +1314,12 @@ impl Tracked for Stream {
 /// rows than the floor, which for counts of 1 to 3 rows is often). With the top kept as ten
 /// `u32`s in the same 64-byte line as the cell's other folded numbers, the update took 170
 /// ms and the query 0.363 s against 0.382 s for this build (means of six paired rounds):
-/// the most promising lead, not yet built for real. The stamp and the folded numbers in one
+/// the most promising lead, not yet built for real. Built for real, it must accept what a
+/// Stream accepts: rows in person order within each cell, not across the part (a UNION ALL
+/// of two sorted tables), where a person's pair may take rows again after another person's
+/// row elsewhere. The prototype finished a person at any other person's row and would have
+/// refused such rows, and a refusal sends every later query of the workspace to the
+/// slower mode for rows in any order. The stamp and the folded numbers in one
 /// line (2.2 MiB for all cells, more than the core's cache) made it slower again (198 ms).
 /// The same move here, the top as `u32`s in this struct's second line, gave 0.357 s against
 /// 0.363 s, and the ratio to the plain query 2.44x against 2.40x: within the noise.
