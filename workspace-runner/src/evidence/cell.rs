@@ -453,13 +453,15 @@ impl<C: Tracked> GroupsAccumulator for Trackers<C> {
         let mut log = |g: &usize, p: &u32, value: f64, missing: u32| {
             lists[*g / BLOCK_CELLS].push(C::Row::new(*g as u32 | missing, *p, value))
         };
+        // Rows that keep no value take the literal's when applied, filtered or not (a count of
+        // a negative literal with a FILTER once counted its rows as of the value 1).
+        if let (true, Some(x)) = (v.alike, v.get(0)) {
+            self.alike = x;
+        }
         match (opt_filter, &v.nulls, &v.numbers) {
             // Every row, all of the first's value (kept once, not per row).
             (None, _, _) if v.alike => match v.get(0) {
-                Some(x) => {
-                    self.alike = x;
-                    rows.for_each(|(g, p)| log(g, p, x, 0));
-                }
+                Some(x) => rows.for_each(|(g, p)| log(g, p, x, 0)),
                 None => rows.for_each(|(g, p)| log(g, p, 0.0, MISSING)),
             },
             // Every row, each with a value: logged in one pass, without a test per row.
@@ -1802,6 +1804,25 @@ pub(super) mod tests {
                 assert_eq!(tally.facts().unwrap(), whole);
                 assert_eq!(stream.facts().unwrap(), whole);
             }
+        }
+    }
+
+    #[test]
+    fn filtered_tallies_of_many_cells_keep_the_literal() {
+        // COUNT(-5) FILTER (WHERE ...): rows logged without their value take the literal.
+        let udf = CellEvidence::new(Kind::Count, Mode::Streaming, index());
+        let mut t = Trackers::<Tally>::new(udf.feed());
+        let cells = DIRECT_CELLS + 10;
+        let groups: Vec<usize> = (0..cells).collect();
+        let p: ArrayRef = Arc::new(Int64Array::from_iter_values((0..cells).map(|g| g as i64 % 50)));
+        let values: ArrayRef = Arc::new(Int64Array::from_iter_values(groups.iter().map(|_| -5)));
+        let filter = BooleanArray::from(groups.iter().map(|g| g % 2 == 0).collect::<Vec<_>>());
+        t.update_batch(&[p, values], &groups, Some(&filter), cells).unwrap();
+        let out = t.evaluate(EmitTo::All).unwrap();
+        for g in 0..cells {
+            let facts = Facts::from_bytes(out.as_binary::<i32>().value(g)).unwrap();
+            let rows = (g % 2 == 0) as u64;
+            assert_eq!((facts.rows, facts.negative), (rows, rows), "cell {g}");
         }
     }
 
