@@ -4,8 +4,8 @@
 //! What every row touches, each cell's person and their rows so far, is 8 bytes a cell, one
 //! array for all cells ([`Stamp`]). What a completed person touches, the cell's completed
 //! persons and rows, its first person and its top contributions, is one 64-byte line a cell
-//! ([`Fold`]): with the top in a line of its own (as in a [`Stream`]), a third of the time of
-//! a tally's rows went to waiting for it. Completed persons are not kept per cell: they go
+//! ([`Fold`]): with the top in a line of its own (as in a [`Stream`]), a third of a
+//! prototype's update went to waiting for it. Completed persons are not kept per cell: they go
 //! to one log in the order they complete, and each cell's are written straight from it into
 //! the cell's state, in one pass, when the state is written.
 //!
