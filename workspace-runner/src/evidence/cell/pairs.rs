@@ -174,10 +174,13 @@ impl Pairs {
         }
     }
 
-    /// The states of the first `n` cells, as [`Stream::encode`] writes them; the cells are then
-    /// gone, and the rest renumbered from 0.
-    fn states(&mut self, n: usize) -> Result<ArrayRef> {
-        let n = n.min(self.cells());
+    /// The states of the cells `emit_to` takes, as [`Stream::encode`] writes them; the cells
+    /// are then gone, and the rest renumbered from 0.
+    fn states(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        let n = match emit_to {
+            EmitTo::All => self.cells(),
+            EmitTo::First(n) => n.min(self.cells()),
+        };
         if self.folds[..n].iter().any(|f| f.disordered) {
             return Err(out_of_order());
         }
@@ -260,6 +263,12 @@ impl Pairs {
     }
 }
 
+/// Merges `states`, one per cell in order, into as many cells of `cells`.
+fn merge_states(cells: &mut Trackers<Tally>, states: ArrayRef) -> Result<()> {
+    let n = states.len();
+    cells.merge_batch(&[states], &(0..n).collect::<Vec<_>>(), n)
+}
+
 impl GroupsAccumulator for Pairs {
     fn update_batch(
         &mut self,
@@ -299,14 +308,8 @@ impl GroupsAccumulator for Pairs {
             return self.inner.evaluate(emit_to);
         }
         // A single stage: the states, merged as the final stage would, and read.
-        let n = match emit_to {
-            EmitTo::All => self.cells(),
-            EmitTo::First(n) => n,
-        };
-        let states = self.states(n)?;
-        let k = states.len();
         let mut cells = Trackers::<Tally>::new(self.feed.fresh());
-        cells.merge_batch(&[states], &(0..k).collect::<Vec<_>>(), k)?;
+        merge_states(&mut cells, self.states(emit_to)?)?;
         cells.evaluate(EmitTo::All)
     }
 
@@ -314,11 +317,7 @@ impl GroupsAccumulator for Pairs {
         if self.merged {
             return self.inner.state(emit_to);
         }
-        let n = match emit_to {
-            EmitTo::All => self.cells(),
-            EmitTo::First(n) => n,
-        };
-        Ok(vec![self.states(n)?])
+        Ok(vec![self.states(emit_to)?])
     }
 
     fn merge_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total_num_groups: usize) -> Result<()> {
@@ -326,9 +325,8 @@ impl GroupsAccumulator for Pairs {
             // Rows taken so far go in as states of their own.
             self.merged = true;
             if self.cells() > 0 {
-                let n = self.cells();
-                let states = self.states(n)?;
-                self.inner.merge_batch(&[states], &(0..n).collect::<Vec<_>>(), n)?;
+                let states = self.states(EmitTo::All)?;
+                merge_states(&mut self.inner, states)?;
             }
         }
         self.inner.merge_batch(values, group_indices, total_num_groups)
