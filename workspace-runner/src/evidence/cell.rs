@@ -40,6 +40,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 mod pairs;
+mod parts;
 
 /// The error of a streaming cell whose rows were not in person order.
 pub const OUT_OF_ORDER: &str = "tre evidence: rows out of person order";
@@ -158,8 +159,10 @@ impl AggregateUDFImpl for CellEvidence {
 
     fn create_groups_accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(match self.mode {
-            Mode::Streaming if rows_only(self.kind, args.exprs) => Box::new(pairs::Pairs::new(self.feed())),
-            Mode::Streaming => Box::new(Trackers::<Stream>::new(self.feed())),
+            Mode::Streaming if rows_only(self.kind, args.exprs) => {
+                Box::new(parts::Parts::new(Box::new(pairs::Pairs::new(self.feed())), self.feed()))
+            }
+            Mode::Streaming => Box::new(parts::Parts::new(Box::new(Trackers::<Stream>::new(self.feed())), self.feed())),
             Mode::Entries => Box::new(Trackers::<Entries>::new(self.feed())),
         })
     }
@@ -713,7 +716,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `n` entries.
-    fn entries(&mut self, n: usize) -> Result<impl Iterator<Item = Entry> + 'a> {
+    fn entries(&mut self, n: usize) -> Result<impl Iterator<Item = Entry> + use<'a>> {
         let bytes = self.take(n.checked_mul(ENTRY_BYTES).ok_or_else(damaged)?)?;
         Ok(bytes.chunks_exact(ENTRY_BYTES).map(|c| {
             let (mut p, mut v, mut a) = ([0u8; 4], [0u8; 4], [0u8; 8]);
@@ -1092,6 +1095,25 @@ impl Stream {
         Ok(())
     }
 
+    /// Merges a state's counts, sums and top contributions into the cell; returns its open
+    /// entries, and its completed persons as they are written (4 bytes each, not yet read).
+    fn merge_numbers<'a>(&mut self, bytes: &'a [u8]) -> Result<(impl Iterator<Item = Entry> + 'a, &'a [u8])> {
+        let mut r = Reader(bytes);
+        self.counts.merge(&mut r)?;
+        self.unowned.merge(&mut r)?;
+        self.sums.merge(&mut r)?;
+        self.top.merge(&mut r)?;
+        self.floor = self.top.floor();
+        let n = r.u64()? as usize;
+        let open = r.entries(n)?;
+        let n = r.u64()? as usize;
+        let done = r.take(n.checked_mul(4).ok_or_else(damaged)?)?;
+        if !r.0.is_empty() {
+            return Err(damaged());
+        }
+        Ok((open, done))
+    }
+
     #[inline]
     fn complete(&mut self, e: &Entry) {
         self.sums.fold(e);
@@ -1243,21 +1265,10 @@ impl Tracked for Stream {
             return Err(out_of_order());
         }
         self.gather()?;
-        let mut r = Reader(bytes);
-        self.counts.merge(&mut r)?;
-        self.unowned.merge(&mut r)?;
-        self.sums.merge(&mut r)?;
-        self.top.merge(&mut r)?;
-        self.floor = self.top.floor();
-        let n = r.u64()? as usize;
-        let open: Vec<Entry> = r.entries(n)?.collect();
-        let n = r.u64()? as usize;
-        let done: Vec<u32> = r
-            .take(n.checked_mul(4).ok_or_else(damaged)?)?
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
-        if !r.0.is_empty() || done.windows(2).any(|w| w[0] >= w[1]) {
+        let (open, done) = self.merge_numbers(bytes)?;
+        let open: Vec<Entry> = open.collect();
+        let done: Vec<u32> = done.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        if done.windows(2).any(|w| w[0] >= w[1]) {
             return Err(damaged());
         }
         // A person completed in one part may not appear in another at all.
@@ -1668,6 +1679,24 @@ pub(super) mod tests {
     use arrow::array::{Int64Array, StringArray};
 
     type Rows = [(Option<i64>, Option<f64>)];
+
+    /// A small deterministic generator (xorshift), for randomized trials.
+    pub(super) struct Rng(pub(super) u64);
+
+    impl Rng {
+        /// A generator started from `seed`.
+        pub(super) fn new(seed: u64) -> Rng {
+            Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+        }
+
+        /// A number below `n`.
+        pub(super) fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n.max(1)
+        }
+    }
 
     /// What a cell's evidence keeps, either way: its rows give the cell's facts.
     trait Cell: Tracked {

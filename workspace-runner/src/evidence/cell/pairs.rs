@@ -11,8 +11,8 @@
 //!
 //! The state is byte for byte what a [`Tally`] (and so a [`Stream`]) fed the same rows
 //! writes: the same persons are completed and kept open, and rows out of person order within
-//! a cell are an error in the same cases ([`OUT_OF_ORDER`]). A merge (the final stage) goes
-//! to a [`Trackers`] of [`Tally`] cells.
+//! a cell are an error in the same cases ([`OUT_OF_ORDER`]). It takes no merges: the final
+//! stage is `parts`, which wraps it.
 
 use super::*;
 
@@ -106,9 +106,6 @@ struct Done {
 #[derive(Debug)]
 pub(super) struct Pairs {
     feed: Feed,
-    /// Takes merges (the final stage), and every call after one.
-    inner: Trackers<Tally>,
-    merged: bool,
     /// Every row's value (the literal's), once a row was read.
     value: f64,
     stamps: Vec<Stamp>,
@@ -121,17 +118,7 @@ pub(super) struct Pairs {
 
 impl Pairs {
     pub(super) fn new(feed: Feed) -> Self {
-        let inner = Trackers::<Tally>::new(feed.fresh());
-        Pairs {
-            feed,
-            inner,
-            merged: false,
-            value: 1.0,
-            stamps: Vec::new(),
-            folds: Vec::new(),
-            unowned: Vec::new(),
-            log: Vec::new(),
-        }
+        Pairs { feed, value: 1.0, stamps: Vec::new(), folds: Vec::new(), unowned: Vec::new(), log: Vec::new() }
     }
 
     fn cells(&self) -> usize {
@@ -263,12 +250,6 @@ impl Pairs {
     }
 }
 
-/// Merges `states`, one per cell in order, into as many cells of `cells`.
-fn merge_states(cells: &mut Trackers<Tally>, states: ArrayRef) -> Result<()> {
-    let n = states.len();
-    cells.merge_batch(&[states], &(0..n).collect::<Vec<_>>(), n)
-}
-
 impl GroupsAccumulator for Pairs {
     fn update_batch(
         &mut self,
@@ -277,9 +258,6 @@ impl GroupsAccumulator for Pairs {
         opt_filter: Option<&BooleanArray>,
         total_num_groups: usize,
     ) -> Result<()> {
-        if self.merged {
-            return self.inner.update_batch(values, group_indices, opt_filter, total_num_groups);
-        }
         if total_num_groups > u32::MAX as usize {
             return Err(DataFusionError::ResourcesExhausted("too many cells for their evidence".into()));
         }
@@ -304,36 +282,24 @@ impl GroupsAccumulator for Pairs {
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        if self.merged {
-            return self.inner.evaluate(emit_to);
-        }
         // A single stage: the states, merged as the final stage would, and read.
         let mut cells = Trackers::<Tally>::new(self.feed.fresh());
-        merge_states(&mut cells, self.states(emit_to)?)?;
+        let states = self.states(emit_to)?;
+        let n = states.len();
+        cells.merge_batch(&[states], &(0..n).collect::<Vec<_>>(), n)?;
         cells.evaluate(EmitTo::All)
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        if self.merged {
-            return self.inner.state(emit_to);
-        }
         Ok(vec![self.states(emit_to)?])
     }
 
-    fn merge_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total_num_groups: usize) -> Result<()> {
-        if !self.merged {
-            // Rows taken so far go in as states of their own.
-            self.merged = true;
-            if self.cells() > 0 {
-                let states = self.states(EmitTo::All)?;
-                merge_states(&mut self.inner, states)?;
-            }
-        }
-        self.inner.merge_batch(values, group_indices, total_num_groups)
+    fn merge_batch(&mut self, _: &[ArrayRef], _: &[usize], _: usize) -> Result<()> {
+        Err(DataFusionError::Internal("a count's partial stage takes no states; its final stage does".into()))
     }
 
     fn convert_to_state(&self, values: &[ArrayRef], opt_filter: Option<&BooleanArray>) -> Result<Vec<ArrayRef>> {
-        self.inner.convert_to_state(values, opt_filter)
+        Trackers::<Tally>::new(self.feed.fresh()).convert_to_state(values, opt_filter)
     }
 
     fn size(&self) -> usize {
@@ -343,35 +309,25 @@ impl GroupsAccumulator for Pairs {
             + self.unowned.capacity() * 8
             + self.log.capacity() * std::mem::size_of::<Done>()
             + self.feed.persons.capacity() * 4
-            + self.inner.size()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::Rng;
     use super::*;
     use arrow::array::{Float64Array, Int64Array};
-
-    /// A small deterministic generator (xorshift).
-    struct Rng(u64);
-
-    impl Rng {
-        fn below(&mut self, n: u64) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0 % n.max(1)
-        }
-    }
 
     /// One trial: the same batches, filters and emits to a [`Pairs`] and to the [`Tally`]
     /// cells it stands for; their states (or evaluations) must be the same bytes, or both
     /// fail.
     fn trial(seed: u64, cells: usize, value: ArrayRef, disorder: bool, finish: &str) {
-        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let mut rng = Rng::new(seed);
         let index = Arc::new(PersonIndex::from_pseudonyms((0..400).collect()).unwrap());
         let feed = || Feed::new(true, index.clone());
-        let (mut pairs, mut tally) = (Pairs::new(feed()), Trackers::<Tally>::new(feed()));
+        // As the engine builds it: the final stage around the partial.
+        let mut pairs = super::super::parts::Parts::new(Box::new(Pairs::new(feed())), feed());
+        let mut tally = Trackers::<Tally>::new(feed());
         // Persons ascending, 1 to 6 rows each, some rows without a person.
         let mut persons: Vec<Option<i64>> = Vec::new();
         for p in 0..400 {
