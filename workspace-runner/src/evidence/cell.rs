@@ -20,7 +20,9 @@
 //!   ([`OUT_OF_ORDER`]) on which the engine runs the query again in the other mode. A count
 //!   of a literal, COUNT(*) above all, streams through a [`Tally`]: with every row the same
 //!   value, a person's contribution is their number of rows, which is all a row changes. Its
-//!   partial stage keeps the same tallies laid out for the cache (`pairs`).
+//!   partial stage logs each row's cell and person and makes the same tallies when the
+//!   states are written (`pairs`). The final stage of every streaming cell holds the states
+//!   as they arrive and reads them once (`parts`).
 //! - [`Mode::Entries`], for any order: a list of (person, contribution) entries per cell, in
 //!   person order when the rows come so (a row adds to the last entry or appends one), sorted
 //!   and added up when read, or when the list has doubled since it was last put in order.
@@ -1330,7 +1332,8 @@ impl Tracked for Stream {
 /// rows than the floor, which for counts of 1 to 3 rows is often). With the top kept as ten
 /// `u32`s in the same 64-byte line as the cell's other folded numbers, the update took 170
 /// ms and the query 0.363 s against 0.382 s for this build (means of six paired rounds):
-/// the lead that `pairs` follows, with this struct's rules (a cell's person completes at
+/// the lead that the first `pairs` followed (it now logs rows, and makes its tallies only
+/// when the states are written), with this struct's rules (a cell's person completes at
 /// that cell's next person, not at any other person's row: rows in person order within each
 /// cell, as a UNION ALL of two sorted tables gives, must not be refused, since a refusal
 /// sends every later query of the workspace to the mode for rows in any order). The stamp
