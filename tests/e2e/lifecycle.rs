@@ -134,22 +134,28 @@ async fn lifecycle(engine: Engine) {
     assert_eq!(home.body.matches("in 5 days").count(), 2, "{}", home.body);
 
     // The approval runs out: the sweep closes the project and stops its runner within seconds.
+    let copies = server.installation.data_dir.join("runners").join(format!("project-{project}"));
+    assert!(copies.exists(), "the runner's local copies of the extract are there before");
     exec(&db, &format!("UPDATE projects SET starts_on = '{}', ends_on = '{}' WHERE id = {project}", day(-30), day(-1)))
         .await;
-    let mut closed = false;
+    // The sweep stops the runner before it removes the local copies, so the test waits for
+    // both: just after the runner stopped, the copies may still be there.
+    let (mut closed, mut removed) = (false, false);
     for _ in 0..100 {
         let status: String = sqlx::query_scalar("SELECT status FROM projects WHERE id = $1")
             .bind(project)
             .fetch_one(db.pool())
             .await
             .unwrap();
-        if status == "closed" && runners(&server) == 0 {
-            closed = true;
+        closed = status == "closed" && runners(&server) == 0;
+        removed = !copies.exists();
+        if closed && removed {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(closed, "the sweep closed the project and stopped its runner");
+    assert!(removed, "local copies of the extract are removed");
     assert_eq!(audit_count(&db, "project.close", "success", None).await, 1);
     assert_eq!(audit_count(&db, "extract.archive", "success", None).await, 1);
     let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM extracts WHERE archived_at IS NULL")
@@ -157,8 +163,6 @@ async fn lifecycle(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(live, 0, "the closed project's extract is archived");
-    let copies = server.installation.data_dir.join("runners").join(format!("project-{project}"));
-    assert!(!copies.exists(), "local copies of the extract are removed");
     let home = analyst.get("/").await;
     assert!(home.body.contains("was closed: its approved end date passed."), "{}", home.body);
     assert_eq!(analyst.get(&workspace).await.status, StatusCode::FORBIDDEN);
