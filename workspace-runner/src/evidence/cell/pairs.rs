@@ -18,8 +18,10 @@
 //! Measured and not kept (the benchmark's COUNT, 35,201 cells, 10.1 M rows, paired rounds):
 //! each cell's current person and rows kept in 8 bytes a cell, one array for all cells, with
 //! what a completed person folds into (first person, completed persons and rows, top ten as
-//! `u32`s) in one 64-byte line a cell and completed persons in one log: 0.344 s, against
-//! 0.30 s for this log; the fold's line was a wait on memory for three rows in four. With
+//! `u32`s) in one 64-byte line a cell and completed persons in one log: 0.403 s against
+//! 0.370 s for this log, and 0.411 s against 0.393 s, in two sets of six rounds; the fold's
+//! line was a wait on memory for three rows in four (a person's rows in a cell are mostly
+//! one), 42% of the stamps' update in perf. With
 //! the completed persons and the top's floor in a 16-byte stamp, so that the line was
 //! touched only by a person entering the top, it was no faster (0.384 s against 0.378 s):
 //! those few touches waited on main memory. Nor was one log per block of 512 cells, to keep

@@ -44,10 +44,11 @@ impl Parts {
         Parts { first, updated: false, merging: false, held: Vec::new(), held_bytes: 0, cells: 0, spread: None, feed }
     }
 
-    fn hold(&mut self, states: &ArrayRef, group_indices: &[usize]) {
-        let states = states.as_binary::<i32>().clone();
+    fn hold(&mut self, states: &ArrayRef, group_indices: &[usize]) -> Result<()> {
+        let states = states.as_binary_opt::<i32>().ok_or_else(damaged)?.clone();
         self.held_bytes += states.get_array_memory_size() + group_indices.len() * 8;
         self.held.push((states, group_indices.to_vec()));
+        Ok(())
     }
 
     /// The cells that take what held states cannot serve, handed the held states.
@@ -207,15 +208,14 @@ impl GroupsAccumulator for Parts {
                 let states = self.first.state(EmitTo::All)?.swap_remove(0);
                 let n = states.len();
                 self.cells = n;
-                self.hold(&states, &(0..n).collect::<Vec<_>>());
+                self.hold(&states, &(0..n).collect::<Vec<_>>())?;
             }
         }
         self.cells = self.cells.max(total_num_groups);
         if let Some(spread) = &mut self.spread {
             return spread.merge_batch(values, group_indices, total_num_groups);
         }
-        self.hold(&values[0], group_indices);
-        Ok(())
+        self.hold(&values[0], group_indices)
     }
 
     fn convert_to_state(&self, values: &[ArrayRef], opt_filter: Option<&BooleanArray>) -> Result<Vec<ArrayRef>> {
