@@ -46,6 +46,9 @@ impl Parts {
 
     fn hold(&mut self, states: &ArrayRef, group_indices: &[usize]) -> Result<()> {
         let states = states.as_binary_opt::<i32>().ok_or_else(damaged)?.clone();
+        if states.len() != group_indices.len() {
+            return Err(damaged());
+        }
         self.held_bytes += states.get_array_memory_size() + group_indices.len() * 8;
         self.held.push((states, group_indices.to_vec()));
         Ok(())
