@@ -1344,8 +1344,8 @@ impl Tracked for Stream {
 /// that cell's next person, not at any other person's row: rows in person order within each
 /// cell, as a UNION ALL of two sorted tables gives, must not be refused, since a refusal
 /// sends every later query of the workspace to the mode for rows in any order). The stamp
-/// and the folded numbers in one
-/// line (2.2 MiB for all cells, more than the core's cache) made it slower again (198 ms).
+/// and the folded numbers in one line (2.2 MiB for all cells, more than the core's cache)
+/// made it slower again (198 ms).
 /// The same move here, the top as `u32`s in this struct's second line, gave 0.357 s against
 /// 0.363 s, and the ratio to the plain query 2.44x against 2.40x: within the noise.
 #[derive(Debug)]

@@ -165,7 +165,7 @@ fn union_of(lists: &[&[u8]], open: &[Entry], out: &mut Vec<u32>, segments: &mut 
     }
     // The stretches overlap: parts whose persons interleave (a UNION ALL of sorted tables), or
     // a person twice.
-    if lists.iter().any(|l| l.chunks_exact(4).map(word).collect::<Vec<_>>().windows(2).any(|w| w[0] >= w[1])) {
+    if lists.iter().any(|l| l.chunks_exact(4).zip(l.chunks_exact(4).skip(1)).any(|(a, b)| word(a) >= word(b))) {
         return Err(damaged());
     }
     out.sort_unstable();
