@@ -152,7 +152,10 @@ impl Answer {
                     if bytes.is_null(r) {
                         return Err(EngineError::Failed("evidence is missing for a cell".into()));
                     }
-                    cells.push(Facts::from_bytes(bytes.value(r)).ok_or_else(broken)?);
+                    // A slice of the column's bytes: the person sets are not copied.
+                    let (start, end) = (bytes.value_offsets()[r], bytes.value_offsets()[r + 1]);
+                    let value = bytes.values().slice_with_length(start as usize, (end - start) as usize);
+                    cells.push(Facts::from_buffer(&value).ok_or_else(broken)?);
                 }
                 evidence.push(cells);
             }

@@ -611,21 +611,48 @@ pub struct Facts {
     pub persons_at_or_above: Option<u64>,
     /// The person set: a serialized Roaring bitmap of the persons' indices in the extract's
     /// person index ([`super::persons`]).
-    #[serde(with = "base64_bytes")]
-    pub persons_bitmap: Vec<u8>,
+    pub persons_bitmap: PersonSet,
 }
 
-mod base64_bytes {
-    use base64::Engine;
-    use serde::{Deserialize, Deserializer, Serializer};
+/// A cell's person set as a serialized Roaring bitmap: when read from the engine's evidence
+/// column, a slice of the column's bytes, not a copy (the sets of a large result are most of
+/// its bytes: copying them took about half of reading the result's facts). Serialized as
+/// base64; shown as its bytes.
+#[derive(Clone, Default, PartialEq)]
+pub struct PersonSet(Buffer);
 
-    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
+impl PersonSet {
+    /// The serialized bitmap.
+    pub fn as_slice(&self) -> &[u8] {
+        self.0.as_slice()
     }
+}
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+impl From<Vec<u8>> for PersonSet {
+    fn from(bytes: Vec<u8>) -> Self {
+        PersonSet(Buffer::from_vec(bytes))
+    }
+}
+
+impl std::fmt::Debug for PersonSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_slice().fmt(f)
+    }
+}
+
+impl Serialize for PersonSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use base64::Engine;
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(self.as_slice()))
+    }
+}
+
+impl<'de> Deserialize<'de> for PersonSet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use base64::Engine;
         let text = String::deserialize(d)?;
-        base64::engine::general_purpose::STANDARD.decode(text).map_err(serde::de::Error::custom)
+        let bytes = base64::engine::general_purpose::STANDARD.decode(text).map_err(serde::de::Error::custom)?;
+        Ok(PersonSet::from(bytes))
     }
 }
 
@@ -646,9 +673,10 @@ impl Facts {
     /// The compact form the engine's evidence columns carry: the counts, the totals, the
     /// top contributions, then the person set's bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(112 + self.top.len() * 8 + self.persons_bitmap.len());
+        let set = self.persons_bitmap.as_slice();
+        let mut out = Vec::with_capacity(112 + self.top.len() * 8 + set.len());
         self.write_head(&mut out);
-        out.extend_from_slice(&self.persons_bitmap);
+        out.extend_from_slice(set);
         out
     }
 
@@ -667,6 +695,20 @@ impl Facts {
 
     /// Reads [`Facts::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Option<Facts> {
+        let (mut facts, head) = Facts::head_of(bytes)?;
+        facts.persons_bitmap = PersonSet::from(bytes[head..].to_vec());
+        Some(facts)
+    }
+
+    /// Reads [`Facts::to_bytes`] from `bytes`, whose person set stays where it is.
+    pub fn from_buffer(bytes: &Buffer) -> Option<Facts> {
+        let (mut facts, head) = Facts::head_of(bytes.as_slice())?;
+        facts.persons_bitmap = PersonSet(bytes.slice(head));
+        Some(facts)
+    }
+
+    /// All but the person set, and the length of what was read.
+    fn head_of(bytes: &[u8]) -> Option<(Facts, usize)> {
         let mut r = Reader(bytes);
         let mut n = || r.u64().ok();
         let (persons, persons_with_value, rows, values, missing, negative) = (n()?, n()?, n()?, n()?, n()?, n()?);
@@ -679,7 +721,7 @@ impl Facts {
             return None;
         }
         let top = (0..len).map(|_| r.f64().ok()).collect::<Option<Vec<f64>>>()?;
-        Some(Facts {
+        let facts = Facts {
             persons,
             persons_with_value,
             rows,
@@ -693,8 +735,9 @@ impl Facts {
             distinct_values: u8::try_from(distinct_values).ok()?,
             persons_at_or_below,
             persons_at_or_above,
-            persons_bitmap: r.0.to_vec(),
-        })
+            persons_bitmap: PersonSet::default(),
+        };
+        Some((facts, bytes.len() - r.0.len()))
     }
 
     /// The person set, as indices in the extract's person index.
@@ -984,7 +1027,7 @@ fn write_facts(
         distinct_values: counts.distinct_values(),
         persons_at_or_below: None,
         persons_at_or_above: None,
-        persons_bitmap: Vec::new(),
+        persons_bitmap: PersonSet::default(),
     };
     head.write_head(out);
     write_roaring(persons, out);

@@ -6,6 +6,6 @@ pub mod persons;
 pub mod rewrite;
 pub mod sides;
 
-pub use cell::{Facts, Mode};
+pub use cell::{Facts, Mode, PersonSet};
 pub use persons::PersonIndex;
 pub use rewrite::{Aggregated, Lineage, Measure, PersonTables, Reason, Rewritten, rewrite};
