@@ -308,8 +308,8 @@ fn binary_of<C: Tracked>(cells: &mut [C], write: impl Fn(&mut C, &mut Vec<u8>) -
 /// instead of the log, was about a fifth slower; blocks of 128 or 256 cells (before that
 /// pass) made no difference beyond the noise. Applying each block's list on its own when it
 /// filled up (so the blocks in no order) made the partial aggregation about a quarter slower
-/// than applying them all in address order. With the single log, 2^19 and 2^20 rows ran as fast
-/// as 2^18; 2^16 and 2^17, about a tenth slower. Nor was a partial stage that logged every
+/// than applying them all in address order. With the single log, 2^19 and 2^20 rows ran as
+/// fast as 2^18; 2^16 and 2^17, about a tenth slower. Nor was a partial stage that logged every
 /// row (cell, person, value) in one log and, only when the states were written, put the log
 /// in order by cell (a counting sort) and fed each cell's rows to a fresh [`Stream`] at once,
 /// as `pairs` does for a count of a literal: the cells' own work fell from 16% of the
@@ -1298,8 +1298,8 @@ impl Tracked for Stream {
         (self.completed.capacity() + self.merged.capacity()) * 4 + self.open.capacity() * ENTRY_BYTES
     }
 
-    /// The first line and the top's (the second comes with the first), and the end of the
-    /// completed persons.
+    /// Reads the first line (the second comes with it), the line of the top's length, and
+    /// the end of the completed persons.
     #[inline]
     fn touch(&self) -> u64 {
         self.current.person as u64 + self.top.len as u64 + self.completed.last().copied().unwrap_or(0) as u64
@@ -2044,6 +2044,21 @@ pub(super) mod tests {
         let f = both(Kind::Sum, &[(Some(1), Some(2.5)), (Some(3), None), (None, Some(-1.0))]);
         assert_eq!(Facts::from_bytes(&f.to_bytes()), Some(f.clone()));
         assert_eq!(Facts::from_bytes(&f.to_bytes()[..20]), None);
+        assert!(!f.persons_bitmap.as_slice().is_empty());
+        // Read in place from a slice of a larger buffer, as the engine reads its column.
+        let mut column = vec![7u8; 13];
+        column.extend(f.to_bytes());
+        column.extend([9u8; 5]);
+        let column = Buffer::from_vec(column);
+        let value = column.slice_with_length(13, column.len() - 18);
+        let read = Facts::from_buffer(&value).unwrap();
+        assert_eq!(read, f);
+        assert_eq!(read.bitmap(), f.bitmap());
+        assert_eq!(Facts::from_buffer(&column.slice_with_length(13, 20)), None);
+        // And as JSON, the person set in base64.
+        let json = serde_json::to_value(&f).unwrap();
+        assert!(json["persons_bitmap"].is_string());
+        assert_eq!(serde_json::from_value::<Facts>(json).unwrap(), f);
     }
 
     /// Rows of many cells through the accumulator of many groups, in batches: each cell's
