@@ -1085,6 +1085,26 @@ fn write_roaring(persons: &[u32], out: &mut Vec<u8>) {
     }
 }
 
+/// A stable counting sort by cell: `items`, each with its cell (below `cells`), in order by
+/// cell and each cell's in the order they came; and where each cell's start, `cells + 1`
+/// offsets into them.
+fn by_cell<T: Copy + Default>(cells: usize, items: impl Iterator<Item = (usize, T)> + Clone) -> (Vec<usize>, Vec<T>) {
+    let mut starts = vec![0usize; cells + 1];
+    for (g, _) in items.clone() {
+        starts[g + 1] += 1;
+    }
+    for g in 0..cells {
+        starts[g + 1] += starts[g];
+    }
+    let mut at = starts.clone();
+    let mut sorted = vec![T::default(); starts[cells]];
+    for (g, item) in items {
+        sorted[at[g]] = item;
+        at[g] += 1;
+    }
+    (starts, sorted)
+}
+
 /// Appends `list` as little-endian words.
 fn put_u32s(out: &mut Vec<u8>, list: &[u32]) {
     let start = out.len();

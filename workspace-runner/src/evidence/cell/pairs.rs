@@ -159,21 +159,8 @@ impl Pairs {
             EmitTo::All => cells,
             EmitTo::First(n) => n.min(cells),
         };
-        // Each cell's persons, in the order they came (a counting sort by cell).
-        let mut starts = vec![0usize; cells + 1];
-        for s in &self.log {
-            starts[s.cell as usize + 1] += 1;
-        }
-        for g in 0..cells {
-            starts[g + 1] += starts[g];
-        }
-        let mut at = starts.clone();
-        let mut persons = vec![0u32; self.log.len()];
-        for s in &self.log {
-            let g = s.cell as usize;
-            persons[at[g]] = s.person;
-            at[g] += 1;
-        }
+        // Each cell's persons, in the order they came.
+        let (starts, persons) = by_cell(cells, self.log.iter().map(|s| (s.cell as usize, s.person)));
         // A person takes 4 bytes; the rest of a cell's state, at most 200.
         let mut out = Vec::with_capacity(4 * starts[n] + 200 * n);
         let mut offsets = Vec::with_capacity(n + 1);

@@ -69,28 +69,11 @@ impl Parts {
     /// Every cell's facts, from its held states.
     fn read(&mut self) -> Result<ArrayRef> {
         let n = self.cells;
-        // Each cell's states, in the order they arrived (a counting sort by cell).
-        let mut starts = vec![0usize; n + 1];
-        for (states, groups) in &self.held {
-            for (i, g) in groups.iter().enumerate() {
-                if states.is_valid(i) {
-                    starts[g + 1] += 1;
-                }
-            }
-        }
-        for g in 0..n {
-            starts[g + 1] += starts[g];
-        }
-        let mut at = starts.clone();
-        let mut order = vec![(0u32, 0u32); starts[n]];
-        for (a, (states, groups)) in self.held.iter().enumerate() {
-            for (i, g) in groups.iter().enumerate() {
-                if states.is_valid(i) {
-                    order[at[*g]] = (a as u32, i as u32);
-                    at[*g] += 1;
-                }
-            }
-        }
+        // Each cell's states (array, index), in the order they arrived.
+        let states = self.held.iter().enumerate().flat_map(|(a, (states, groups))| {
+            groups.iter().enumerate().filter(|(i, _)| states.is_valid(*i)).map(move |(i, g)| (*g, (a as u32, i as u32)))
+        });
+        let (starts, order) = by_cell(n, states);
         // A person takes 4 bytes in a state and at most 2 in the facts' Roaring set.
         let room: usize = self.held.iter().map(|(s, _)| s.values().len()).sum::<usize>() + n * 128;
         let mut out = Vec::with_capacity(room);
