@@ -319,9 +319,9 @@ fn binary_of<C: Tracked>(cells: &mut [C], write: impl Fn(&mut C, &mut Vec<u8>) -
 /// and no page was fresh after the first): 0.573 s against 0.564 s. Nor rows of 12 bytes (4
 /// with no value) in place of 16: a key holding the cell within its block, whether the value
 /// is missing and the step from the list's previous person (mostly 0 or 1, the rest kept
-/// aside), beside the value: 0.8574 s against 0.8798 s, then 0.8545 s against 0.8253 s (the
-/// benchmark's SUM on a slow spell of this machine, ten and twelve paired rounds), no gain
-/// beyond the noise. Nor a log of 2^17 rows in place of 2^18 (0.6047 s against 0.6013 s).
+/// aside), beside the value: 0.8798 s against 0.8574 s, then 0.8545 s against 0.8253 s (the
+/// benchmark's SUM on a slow spell of this machine, ten and twelve paired rounds), slower
+/// both times. Nor a log of 2^17 rows in place of 2^18 (0.6047 s against 0.6013 s).
 #[derive(Debug)]
 struct Trackers<C: Tracked> {
     feed: Feed,
