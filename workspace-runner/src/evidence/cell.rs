@@ -700,9 +700,7 @@ impl Facts {
 
     /// Reads [`Facts::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Option<Facts> {
-        let (mut facts, head) = Facts::head_of(bytes)?;
-        facts.persons_bitmap = PersonSet::from(bytes[head..].to_vec());
-        Some(facts)
+        Facts::from_buffer(&Buffer::from_slice_ref(bytes))
     }
 
     /// Reads [`Facts::to_bytes`] from `bytes`, whose person set stays where it is.
