@@ -1478,7 +1478,7 @@ impl Tracked for Stream {
     }
 
     /// Reads the first line (the second comes with it), the line of the top's length, and
-    /// the end of the completed persons.
+    /// the end of the completed persons (none in a [`Trackers`], whose cells log them).
     #[inline]
     fn touch(&self) -> u64 {
         self.current.person as u64 + self.top.len as u64 + self.completed.last().copied().unwrap_or(0) as u64
@@ -2244,10 +2244,6 @@ pub(super) mod tests {
         assert_eq!(serde_json::from_value::<Facts>(json).unwrap(), f);
     }
 
-    /// Rows of many cells through the accumulator of many groups, in batches: each cell's
-    /// facts are those of its rows fed alone, whether the rows reach their cells at once or
-    /// wait in the log (applied when full, before a merge and at the end). With `missing`,
-    /// some values are missing; with `text`, the values are not numbers (each counts as 1).
     /// Rows (cell, person, value) of 100 persons in order, each over many of `cells`.
     fn rows_of_cells(cells: usize, missing: bool, text: bool) -> Vec<(usize, Option<i64>, Option<f64>)> {
         let mut rows = Vec::new();
@@ -2290,6 +2286,10 @@ pub(super) mod tests {
         t
     }
 
+    /// Rows of many cells through the accumulator of many groups, in batches: each cell's
+    /// facts are those of its rows fed alone, whether the rows reach their cells at once or
+    /// wait in the log (applied when full, before a merge and at the end). With `missing`,
+    /// some values are missing; with `text`, the values are not numbers (each counts as 1).
     fn many_cells<C: Cell>(cells: usize, log_rows: usize, missing: bool, text: bool) {
         let rows = rows_of_cells(cells, missing, text);
         let mut t = fed::<C>(cells, log_rows, &rows, text);
