@@ -189,9 +189,7 @@ impl Pairs {
         for g in 0..n {
             let unowned = self.unowned.get(g).copied().unwrap_or(0);
             self.write_cell(&persons[starts[g]..starts[g + 1]], unowned, &mut done, &mut out)?;
-            let end = i32::try_from(out.len())
-                .map_err(|_| DataFusionError::ResourcesExhausted("the cells' evidence exceeds 2 GiB".into()))?;
-            offsets.push(end);
+            offsets.push(end_of(&out)?);
         }
         // The cells that stay, renumbered from 0, each with its rows in their order.
         self.log.clear();
@@ -209,8 +207,7 @@ impl Pairs {
             (self.log, self.runs, self.unowned) = Default::default();
         }
         self.cells = cells - n;
-        let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
-        Ok(Arc::new(BinaryArray::try_new(offsets, Buffer::from_vec(out), None)?))
+        binary_from(out, offsets)
     }
 }
 

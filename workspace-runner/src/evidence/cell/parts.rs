@@ -101,15 +101,12 @@ impl Parts {
             union_of(&lists, &open, &mut persons, &mut segments)?;
             write_facts(&mut out, &cell.sums, &cell.top, &cell.counts, &cell.unowned, &persons)?;
             open.clear();
-            let end = i32::try_from(out.len())
-                .map_err(|_| DataFusionError::ResourcesExhausted("the cells' evidence exceeds 2 GiB".into()))?;
-            offsets.push(end);
+            offsets.push(end_of(&out)?);
         }
         self.held.clear();
         self.held_bytes = 0;
         self.cells = 0;
-        let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
-        Ok(Arc::new(BinaryArray::try_new(offsets, Buffer::from_vec(out), None)?))
+        binary_from(out, offsets)
     }
 }
 
