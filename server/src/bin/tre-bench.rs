@@ -338,20 +338,13 @@ fn suppression_bench() {
 }
 
 /// Best of `runs` wall-clock seconds, and the last result.
-async fn best<T, F, Fut>(runs: usize, mut f: F) -> anyhow::Result<(f64, T)>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, workspace_runner::EngineError>>,
-{
-    let mut best = f64::INFINITY;
-    let mut last = None;
-    for _ in 0..runs.max(1) {
-        let started = Instant::now();
-        let out = f().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        best = best.min(started.elapsed().as_secs_f64());
-        last = Some(out);
-    }
-    Ok((best, last.context("no run")?))
+/// The time a query takes, and its answer.
+async fn timed<T>(
+    run: impl std::future::Future<Output = Result<T, workspace_runner::EngineError>>,
+) -> anyhow::Result<(f64, T)> {
+    let started = Instant::now();
+    let out = run.await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((started.elapsed().as_secs_f64(), out))
 }
 
 fn folder_bytes(dir: &Path) -> u64 {
@@ -436,8 +429,15 @@ async fn runner_bench(persons: u64, runs: usize) -> anyhow::Result<()> {
         "query    cells   plain s   evid. s    duck s duck ev s    +set s |  ev/plain ev/duckev   ev/+set   ev/duck"
     );
     for (name, sql) in &queries {
-        let (plain, _) = best(runs, || engine.run_without_evidence_for_benchmark(sql)).await?;
-        let (with, answer) = best(runs, || engine.run(sql)).await?;
+        // The best of `runs`, the plain query and the one with evidence taking turns, so that a
+        // drift in the machine's speed during the rounds weighs on both alike.
+        let (mut plain, mut with, mut answer) = (f64::INFINITY, f64::INFINITY, None);
+        for _ in 0..runs.max(1) {
+            plain = plain.min(timed(engine.run_without_evidence_for_benchmark(sql)).await?.0);
+            let (took, got) = timed(engine.run(sql)).await?;
+            (with, answer) = (with.min(took), Some(got));
+        }
+        let answer = answer.context("no run")?;
         let d_plain = duck[name]["plain"].as_f64().unwrap_or(f64::NAN);
         let d_ev = duck[name]["evidence"].as_f64().unwrap_or(f64::NAN);
         let d_set = duck[name]["evidence_set"].as_f64().unwrap_or(f64::NAN);
