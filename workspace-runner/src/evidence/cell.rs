@@ -1248,6 +1248,14 @@ fn by_cell<T: Copy + Default>(cells: usize, items: impl Iterator<Item = (usize, 
     (starts, sorted)
 }
 
+/// The little-endian word at `at` in `bytes`, as [`put_u32s`] writes them.
+#[inline]
+fn word(bytes: &[u8], at: usize) -> u32 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&bytes[at..at + 4]);
+    u32::from_le_bytes(w)
+}
+
 /// Appends `list` as little-endian words.
 fn put_u32s(out: &mut Vec<u8>, list: &[u32]) {
     let start = out.len();
@@ -1531,7 +1539,7 @@ impl Tracked for Stream {
         self.gather()?;
         let (open, done) = self.merge_numbers(bytes)?;
         let open: Vec<Entry> = open.collect();
-        let done: Vec<u32> = done.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let done: Vec<u32> = done.chunks_exact(4).map(|c| word(c, 0)).collect();
         if done.windows(2).any(|w| w[0] >= w[1]) {
             return Err(damaged());
         }

@@ -403,14 +403,6 @@ impl Pairs {
 /// up to two), and the count of the completed persons.
 const HEAD_ROOM: usize = 32 + 24 + 32 + 8 + 8 * TOP_CONTRIBUTIONS + 8 + 2 * ENTRY_BYTES + 8;
 
-/// The little-endian word at `at` in `bytes`.
-#[inline]
-fn word(bytes: &[u8], at: usize) -> u32 {
-    let mut w = [0u8; 4];
-    w.copy_from_slice(&bytes[at..at + 4]);
-    u32::from_le_bytes(w)
-}
-
 impl GroupsAccumulator for Pairs {
     fn update_batch(
         &mut self,

@@ -115,12 +115,11 @@ impl Parts {
 /// once): out of order when a person is in two of them. `segments` is room kept between
 /// calls.
 fn union_of(lists: &[&[u8]], open: &[Entry], out: &mut Vec<u32>, segments: &mut Vec<(u32, usize)>) -> Result<()> {
-    let word = |c: &[u8]| u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
     out.clear();
     segments.clear();
     // Each list, and each open person, as a stretch by its first person: the stretches of
     // the parts of a scan follow each other, so that in their order the persons ascend.
-    segments.extend(lists.iter().enumerate().map(|(k, l)| (word(l), k)));
+    segments.extend(lists.iter().enumerate().map(|(k, l)| (word(l, 0), k)));
     segments.extend(open.iter().enumerate().map(|(k, e)| (e.person, lists.len() + k)));
     segments.sort_unstable();
     out.reserve(lists.iter().map(|l| l.len() / 4).sum::<usize>() + open.len());
@@ -128,7 +127,7 @@ fn union_of(lists: &[&[u8]], open: &[Entry], out: &mut Vec<u32>, segments: &mut 
     for &(_, k) in segments.iter() {
         if let Some(list) = lists.get(k) {
             for c in list.chunks_exact(4) {
-                let p = word(c);
+                let p = word(c, 0);
                 ascending &= i64::from(p) > last;
                 last = i64::from(p);
                 out.push(p);
@@ -145,7 +144,7 @@ fn union_of(lists: &[&[u8]], open: &[Entry], out: &mut Vec<u32>, segments: &mut 
     }
     // The stretches overlap: parts whose persons interleave (a UNION ALL of sorted tables), or
     // a person twice.
-    if lists.iter().any(|l| l.chunks_exact(4).zip(l.chunks_exact(4).skip(1)).any(|(a, b)| word(a) >= word(b))) {
+    if lists.iter().any(|l| l.chunks_exact(4).zip(l.chunks_exact(4).skip(1)).any(|(a, b)| word(a, 0) >= word(b, 0))) {
         return Err(damaged());
     }
     out.sort_unstable();
