@@ -230,12 +230,12 @@ async fn query(
         Err(workspace_runner::EngineError::Refused(_)) => ExitCode::from(2),
         Err(_) => ExitCode::FAILURE,
     };
-    match (&result, format) {
-        (Ok(answer), "text") => print!("{}", runner::answer_text(answer)),
-        (Err(e), "text") => println!("{}: {e}", e.status()),
-        (Ok(answer), _) => println!("{}", runner::answer_json(answer)),
-        (Err(e), _) => println!("{}", runner::error_json(e)),
-    }
+    emit(&match (&result, format) {
+        (Ok(answer), "text") => runner::answer_text(answer),
+        (Err(e), "text") => format!("{}: {e}\n", e.status()),
+        (Ok(answer), _) => format!("{}\n", runner::answer_json(answer)),
+        (Err(e), _) => format!("{}\n", runner::error_json(e)),
+    })?;
     Ok(code)
 }
 
@@ -329,13 +329,25 @@ async fn gate_check(
         Ok(_) | Err(workspace_runner::EngineError::Refused(_)) => ExitCode::from(2),
         Err(_) => ExitCode::FAILURE,
     };
-    match (&judgement, format) {
-        (Ok(j), "text") => print!("{}", gate::judgement_text(j)),
-        (Err(e), "text") => println!("{}: {e}", e.status()),
-        (Ok(j), _) => println!("{}", gate::judgement_json(j)),
-        (Err(e), _) => println!("{}", gate::error_json(e)),
-    }
+    emit(&match (&judgement, format) {
+        (Ok(j), "text") => gate::judgement_text(j),
+        (Err(e), "text") => format!("{}: {e}\n", e.status()),
+        (Ok(j), _) => format!("{}\n", gate::judgement_json(j)),
+        (Err(e), _) => format!("{}\n", gate::error_json(e)),
+    })?;
     Ok(code)
+}
+
+/// Writes a command's result to standard output. A reader that has gone before the end
+/// (`tre query ... | head`) ends the output quietly, as other command-line tools do: `print!`
+/// panicked there, with a backtrace, over a result that had been computed.
+fn emit(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        written => written,
+    }
 }
 
 fn main() -> ExitCode {

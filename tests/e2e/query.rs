@@ -67,5 +67,20 @@ async fn tre_query_runs_one_query_in_a_runner_and_prints_its_evidence() {
     assert_eq!(code, 0, "{stdout}");
     assert!(stdout.starts_with("person_id"), "{stdout}");
     assert!(stdout.contains("lineage: row-level"), "{stdout}");
+    // A reader that has gone (`tre query ... | head`) ends the output quietly: no panic.
+    let mut cut = tre()
+        .arg("query")
+        .arg("--table")
+        .arg(format!("person={}", data.join("person.parquet").display()))
+        .args(["--sql", "SELECT sex, COUNT(*) AS n FROM person GROUP BY sex"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(cut.stdout.take());
+    let out = cut.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
     std::fs::remove_dir_all(&data).unwrap();
 }
