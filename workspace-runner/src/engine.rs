@@ -237,6 +237,9 @@ impl Engine {
         // The files' statistics let the planner choose join sides and skip row groups; EXPLAIN,
         // which would print them, is refused ([`crate::lockdown`]).
         config.options_mut().execution.collect_statistics = true;
+        // Recursive CTEs are unbounded: the door refuses them wherever they are
+        // ([`crate::lockdown`]), and the planner refuses them behind it.
+        config.options_mut().execution.enable_recursive_ctes = false;
         std::fs::create_dir_all(spill_dir)
             .map_err(|e| EngineError::Setup(format!("the spill folder cannot be created ({})", e.kind())))?;
         let runtime = RuntimeEnvBuilder::new()

@@ -8,8 +8,9 @@
 
 use crate::EngineError;
 use datafusion::sql::parser::{DFParserBuilder, Statement as DfStatement};
-use datafusion::sql::sqlparser::ast::{Query, SetExpr, Statement};
+use datafusion::sql::sqlparser::ast::{Expr, Query, SetExpr, Statement, Visit, Visitor};
 use datafusion::sql::sqlparser::dialect::GenericDialect;
+use std::ops::ControlFlow;
 
 /// The longest SQL text accepted. Long flat expression chains and wide UNIONs take
 /// super-linear planning time; no analysis needs more than this.
@@ -17,6 +18,12 @@ pub const MAX_SQL_BYTES: usize = 64 * 1024;
 
 /// How deep the parser may nest (expressions, subqueries).
 const RECURSION_LIMIT: usize = 64;
+
+/// How deep an expression may be. The parser reads a chain of operators (`a OR b OR ...`)
+/// without nesting, into a tree as deep as the chain is long, which the planner then walks
+/// recursively: a chain of 20,000 `+` (40 KiB of SQL) overflowed the runner's 16 MiB stack
+/// and ended the runner. A chain of 8,000 planned; analyses write lists of a few hundred.
+const MAX_EXPR_DEPTH: usize = 2_000;
 
 /// Parses `sql` and returns its only statement if it is a read-only query.
 pub fn check(sql: &str) -> Result<Box<Query>, EngineError> {
@@ -76,18 +83,50 @@ fn kind(statement: &Statement) -> String {
     }
 }
 
-/// What a query may not contain: a recursive CTE (unbounded), `SELECT ... INTO` (creates a
-/// table).
+/// What a query may not contain: a recursive CTE (unbounded) at any depth (in a CTE, a
+/// derived table or a subquery in an expression), `SELECT ... INTO` (creates a table), an
+/// expression deeper than [`MAX_EXPR_DEPTH`].
 fn check_query(query: &Query) -> Result<(), EngineError> {
-    if let Some(with) = &query.with {
-        if with.recursive {
-            return Err(EngineError::Refused("recursive queries (WITH RECURSIVE) cannot run here".into()));
-        }
-        for cte in &with.cte_tables {
-            check_query(&cte.query)?;
-        }
+    if let ControlFlow::Break(refusal) = query.visit(&mut Door { depth: 0 }) {
+        return Err(refusal);
     }
     check_set_expr(&query.body)
+}
+
+/// Walks a query for what [`check_query`] refuses; it stops at the first, so that it never
+/// goes deeper than [`MAX_EXPR_DEPTH`] into an expression itself.
+struct Door {
+    /// Expressions entered and not yet left.
+    depth: usize,
+}
+
+impl Visitor for Door {
+    type Break = EngineError;
+
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<EngineError> {
+        match &query.with {
+            Some(with) if with.recursive => {
+                ControlFlow::Break(EngineError::Refused("recursive queries (WITH RECURSIVE) cannot run here".into()))
+            }
+            _ => ControlFlow::Continue(()),
+        }
+    }
+
+    fn pre_visit_expr(&mut self, _: &Expr) -> ControlFlow<EngineError> {
+        self.depth += 1;
+        if self.depth > MAX_EXPR_DEPTH {
+            return ControlFlow::Break(EngineError::Refused(format!(
+                "an expression is nested more than {MAX_EXPR_DEPTH} deep (a chain of that many operators); \
+                 split it, or use IN (...) for a list of values"
+            )));
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, _: &Expr) -> ControlFlow<EngineError> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
+    }
 }
 
 fn check_set_expr(body: &SetExpr) -> Result<(), EngineError> {
@@ -148,6 +187,11 @@ mod tests {
         "SELECT 1; DROP TABLE t",
         "SELECT * INTO copy FROM drug_exposure",
         "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT * FROM r",
+        "SELECT COUNT(*) FROM (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT n FROM r) t",
+        "SELECT (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT MAX(n) FROM r) AS m",
+        "SELECT 1 WHERE 1 IN (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT n FROM r)",
+        "WITH a AS (SELECT 1 AS x) SELECT * FROM a UNION ALL \
+         (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT n FROM r)",
         "",
         "   ",
         "-- only a comment",
@@ -188,5 +232,12 @@ mod tests {
         assert!(m.contains("syntax"), "{m}");
         let deep = format!("SELECT {}1{}", "(".repeat(500), ")".repeat(500));
         assert!(check(&deep).is_err(), "deep nesting is stopped by the parser's recursion limit");
+        // A chain of operators within the size limit, one step too deep, and one that is not.
+        let chain = |n: usize| format!("SELECT {} AS x FROM person", vec!["1"; n].join("+"));
+        let m = check(&chain(MAX_EXPR_DEPTH + 1)).unwrap_err().to_string();
+        assert!(m.contains("nested") && chain(MAX_EXPR_DEPTH + 1).len() < MAX_SQL_BYTES, "{m}");
+        check(&chain(MAX_EXPR_DEPTH)).unwrap();
+        let ors = (0..500).map(|i| format!("drug_code = 'C{i}'")).collect::<Vec<_>>().join(" OR ");
+        check(&format!("SELECT COUNT(*) FROM drug_exposure WHERE {ors}")).unwrap();
     }
 }
