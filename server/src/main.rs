@@ -350,6 +350,14 @@ fn emit(text: &str) -> std::io::Result<()> {
     }
 }
 
+/// A line to standard output through [`emit`], as `println!` writes it: every command's
+/// output, so that none of them panics on a reader that has gone.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        emit(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -399,16 +407,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let created =
                     tre_server::demo::seed(&db, &objects, &master, &config.data_dir, demo_persons, clock.now()).await?;
                 if created.is_empty() {
-                    println!("Demo data already present; sign in with the credentials printed when it was created.");
+                    say!("Demo data already present; sign in with the credentials printed when it was created.")?;
                 } else {
-                    println!("{}", tre_server::demo::credentials_table(&created));
+                    say!("{}", tre_server::demo::credentials_table(&created))?;
                 }
             }
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
             let addr = listener.local_addr()?;
-            println!("tre listening on http://{addr}");
+            say!("tre listening on http://{addr}")?;
             tracing::info!(database = %config.database, objects = %config.objects.describe(), listen = %addr, "serving");
             tre_server::serve(config, db, objects, master, clock, listener).await?;
             Ok(ExitCode::SUCCESS)
@@ -423,7 +431,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => {
             let config = load_config()?;
             let db = tre_server::open_database(&config).await?;
-            println!("migrations current on {}", config.database);
+            say!("migrations current on {}", config.database)?;
             db.close().await;
             Ok(ExitCode::SUCCESS)
         }
@@ -459,10 +467,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db.close().await;
             let (version, tables) = result?;
             let seconds = started.elapsed().as_secs_f64();
-            println!("dataset {} version {version} committed in {seconds:.1} s:", request.dataset.as_str());
+            say!("dataset {} version {version} committed in {seconds:.1} s:", request.dataset.as_str())?;
             for t in tables {
                 let persons = t.persons.map(|p| format!("{p} persons")).unwrap_or_else(|| "no person column".into());
-                println!("  {:<22} {:>12} rows  {persons}  sha256 {}", t.table.as_str(), t.rows, t.sha256);
+                say!("  {:<22} {:>12} rows  {persons}  sha256 {}", t.table.as_str(), t.rows, t.sha256)?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -483,7 +491,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 db.close().await;
                 for t in tables? {
                     let persons = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_else(|| "-".into());
-                    println!(
+                    say!(
                         "{}: rows {} of {}, persons {} of {}; keeps {}; drops {}",
                         t.name,
                         t.rows_after,
@@ -492,7 +500,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         persons(t.persons_before),
                         t.kept.join(", "),
                         if t.dropped.is_empty() { "nothing".to_string() } else { t.dropped.join(", ") }
-                    );
+                    )?;
                 }
                 return Ok(ExitCode::SUCCESS);
             }
@@ -509,10 +517,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await;
             db.close().await;
             let (version, tables) = result?;
-            println!("project {project} extract {version} built in {:.1} s:", started.elapsed().as_secs_f64());
+            say!("project {project} extract {version} built in {:.1} s:", started.elapsed().as_secs_f64())?;
             for t in tables {
                 let persons = t.persons.map(|p| format!("{p} persons")).unwrap_or_else(|| "no persons".into());
-                println!("  {:<22} {:>12} rows  {persons}  sha256 {}", t.name, t.rows, t.sha256);
+                say!("  {:<22} {:>12} rows  {persons}  sha256 {}", t.name, t.rows, t.sha256)?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -523,11 +531,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db.close().await;
             match result {
                 Ok(v) => {
-                    println!("audit chain intact: {} entries; head {}", v.entries, v.head);
+                    say!("audit chain intact: {} entries; head {}", v.entries, v.head)?;
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
-                    println!("audit chain BROKEN: {e}");
+                    say!("audit chain BROKEN: {e}")?;
                     Ok(ExitCode::from(2))
                 }
             }
@@ -553,12 +561,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .await?;
             db.close().await;
-            println!(
+            say!(
                 "administrator {} created (person {id}); temporary password: {}",
                 username.as_str(),
                 password.reveal()
-            );
-            println!("At first sign-in they set up an authenticator and choose their own password.");
+            )?;
+            say!("At first sign-in they set up an authenticator and choose their own password.")?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -576,9 +584,9 @@ async fn demo_data(persons: u64, seed: u64, out: PathBuf) -> anyhow::Result<Exit
     let progress = bar.clone();
     let summary = tokio::task::spawn_blocking(move || generate(&options, |done| progress.set_position(done))).await??;
     bar.finish_and_clear();
-    println!("wrote {} in {:.1} s:", out.display(), started.elapsed().as_secs_f64());
+    say!("wrote {} in {:.1} s:", out.display(), started.elapsed().as_secs_f64())?;
     for (table, rows) in summary.tables {
-        println!("  {table:<22} {rows:>12} rows");
+        say!("  {table:<22} {rows:>12} rows")?;
     }
     Ok(ExitCode::SUCCESS)
 }
