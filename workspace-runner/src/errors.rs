@@ -125,6 +125,13 @@ pub fn running(e: &DataFusionError) -> String {
             "a regular expression is invalid or too large".into()
         }
         DataFusionError::Execution(m) if m.contains("cancel") => "the query was cancelled".into(),
+        // Date and time functions quote the text or number they could not use.
+        DataFusionError::Execution(m) if m.starts_with("Error parsing timestamp") => {
+            "a value could not be converted to a date or time (check the format, or use TRY_CAST)".into()
+        }
+        DataFusionError::Execution(m) if m.contains("out of range") => {
+            "a value is out of range for the function given it (a month of 13, a day of 32)".into()
+        }
         root if is_planning(root) => planning(root),
         // A pattern the regex crate refused, raised as it is (an external error), under the
         // planner's "Invalid regex" when it folds a constant: the kind read from the whole
