@@ -121,9 +121,6 @@ pub fn running(e: &DataFusionError) -> String {
         DataFusionError::ParquetError(_) | DataFusionError::ObjectStore(_) | DataFusionError::IoError(_) => {
             "the extract could not be read; tell the data custodian".into()
         }
-        DataFusionError::Execution(m) if m.contains("regex") || m.contains("Regex") => {
-            "a regular expression is invalid or too large".into()
-        }
         DataFusionError::Execution(m) if m.contains("cancel") => "the query was cancelled".into(),
         // Date and time functions quote the text or number they could not use.
         DataFusionError::Execution(m) if m.starts_with("Error parsing timestamp") => {
@@ -133,9 +130,10 @@ pub fn running(e: &DataFusionError) -> String {
             "a value is out of range for the function given it (a month of 13, a day of 32)".into()
         }
         root if is_planning(root) => planning(root),
-        // A pattern the regex crate refused, raised as it is (an external error), under the
-        // planner's "Invalid regex" when it folds a constant: the kind read from the whole
-        // chain's text, which is never shown.
+        // A pattern that does not compile, as the regex crate raised it (an external error,
+        // under the planner's "Invalid regex" when it folds a constant) or as DataFusion words
+        // it: the kind read from the whole chain's text, which is never shown. Last, so that a
+        // value quoted in another error cannot make it look like one.
         _ if e.to_string().to_lowercase().contains("regex") => "a regular expression is invalid or too large".into(),
         _ => "the query failed while running".into(),
     }

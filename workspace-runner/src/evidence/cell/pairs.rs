@@ -163,11 +163,18 @@ impl Pairs {
         }
     }
 
+    /// Each run's person and its entries in the log, in the order they came.
+    fn runs(&self) -> impl Iterator<Item = (u32, &[u32])> + '_ {
+        self.runs.iter().enumerate().map(move |(k, &(start, person))| {
+            let end = self.runs.get(k + 1).map_or(self.log.len(), |r| r.0);
+            (person, &self.log[start..end])
+        })
+    }
+
     /// The logged entries, each as its cell, person and rows, in the order they came.
     fn entries(&self) -> impl Iterator<Item = (u32, u32, u32)> + '_ {
-        self.runs.iter().enumerate().flat_map(move |(k, &(start, person))| {
-            let end = self.runs.get(k + 1).map_or(self.log.len(), |r| r.0);
-            self.log[start..end].iter().map(move |&e| {
+        self.runs().flat_map(move |(person, entries)| {
+            entries.iter().map(move |&e| {
                 let (g, rows) = unpack(e, self.shift);
                 (g, person, rows)
             })
@@ -357,9 +364,8 @@ impl Pairs {
         let mut out = vec![0u8; end];
         let mut at: Vec<usize> = starts[..cells].iter().map(|s| s + HEAD_ROOM).collect();
         let mask = mask(self.shift);
-        for (k, &(start, person)) in self.runs.iter().enumerate() {
-            let stop = self.runs.get(k + 1).map_or(self.log.len(), |r| r.0);
-            for &e in &self.log[start..stop] {
+        for (person, entries) in self.runs() {
+            for &e in entries {
                 let g = (e & mask) as usize;
                 out[at[g]..at[g] + 4].copy_from_slice(&(person | (e & !mask)).to_le_bytes());
                 at[g] += 4;
