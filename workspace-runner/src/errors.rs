@@ -82,11 +82,21 @@ pub fn casts_in(plan: &datafusion::logical_expr::LogicalPlan) -> Vec<(String, St
 }
 
 /// The message for a failed run of `plan`: a failed cast names the columns the query casts
-/// (never the value); everything else as [`running`].
+/// (never the value), a decimal that does not fit the columns cast to a decimal type;
+/// everything else as [`running`].
 pub fn running_in(e: &DataFusionError, plan: &datafusion::logical_expr::LogicalPlan) -> String {
     use arrow::error::ArrowError as A;
-    let is_cast = matches!(e.find_root(), DataFusionError::ArrowError(a, _) if matches!(a.as_ref(), A::CastError(_) | A::ParseError(_)));
-    let casts = if is_cast { casts_in(plan) } else { vec![] };
+    let casts = match e.find_root() {
+        DataFusionError::ArrowError(a, _) => match a.as_ref() {
+            A::CastError(m) if m == FORMAT_ERROR => vec![],
+            A::CastError(_) | A::ParseError(_) => casts_in(plan),
+            A::InvalidArgumentError(m) if is_decimal_overflow(m) => {
+                casts_in(plan).into_iter().filter(|(_, t)| t.starts_with("Decimal")).collect()
+            }
+            _ => vec![],
+        },
+        _ => vec![],
+    };
     if casts.is_empty() {
         return running(e);
     }
@@ -98,6 +108,50 @@ pub fn running_in(e: &DataFusionError, plan: &datafusion::logical_expr::LogicalP
     )
 }
 
+/// Arrow's words when a value cannot be written in the format asked for (`to_char`): not a
+/// conversion of the query's casts.
+const FORMAT_ERROR: &str = "Format error";
+
+/// Whether Arrow's invalid-argument text is a value too large or too small for a decimal
+/// type (it quotes the value; the text is read, never shown).
+fn is_decimal_overflow(m: &str) -> bool {
+    m.contains(" to store in a Decimal")
+}
+
+/// What the functions' own errors mean, by how their texts begin (the texts go on to quote
+/// the values, and are never shown): the beginnings are the functions' fixed words, so that
+/// a value quoted later in a text cannot choose its kind.
+const FUNCTION_ERRORS: &[(&[&str], &str)] = &[
+    (
+        &["Error parsing timestamp"],
+        "a value could not be converted to a date or time (check the format, or use TRY_CAST)",
+    ),
+    (
+        &["Unable to parse date from", "Unable to parse time from"],
+        "a value is out of range for the function given it (a month of 13, a day of 32)",
+    ),
+    (
+        &["Overflow happened on", "date_bin timestamp value"],
+        "a calculation overflowed its type (cast to a wider type first)",
+    ),
+    (
+        &["Input range of", "cannot take square root of a negative", "factorial of a negative"],
+        "a function was given a value outside its domain (the square root of a negative number)",
+    ),
+    (&["Failed to decode from"], "a value could not be decoded (it is not valid hex or base64)"),
+    (&["invalid Unicode scalar value"], "a number is not the code of a character (chr)"),
+    (
+        &["negative count not allowed", "start position overflow", "overlay start position", "field position must"],
+        "a function was given a position or length it cannot use (a negative length, a position before the start)",
+    ),
+];
+
+/// The kind of a function's error text, when [`FUNCTION_ERRORS`] knows it.
+fn function_error(text: &str) -> Option<&'static str> {
+    let text = text.trim_start_matches("Execution error: ");
+    FUNCTION_ERRORS.iter().find(|(starts, _)| starts.iter().any(|s| text.starts_with(s))).map(|(_, says)| *says)
+}
+
 /// The message for an error raised while running a query: its kind only.
 pub fn running(e: &DataFusionError) -> String {
     use arrow::error::ArrowError as A;
@@ -106,6 +160,9 @@ pub fn running(e: &DataFusionError) -> String {
             "the query needs more memory or temporary disk than this workspace allows; aggregate earlier or select fewer columns".into()
         }
         DataFusionError::ArrowError(a, _) => match a.as_ref() {
+            A::CastError(m) if m == FORMAT_ERROR => {
+                "a value could not be written in the format the query gives (check the format of to_char)".into()
+            }
             A::CastError(_) | A::ParseError(_) => {
                 "a value could not be converted to the type the query asks for (use TRY_CAST to get NULL instead)".into()
             }
@@ -114,7 +171,10 @@ pub fn running(e: &DataFusionError) -> String {
             A::ComputeError(m) if m.to_lowercase().contains("regular expression") || m.contains("regex") => {
                 "a regular expression is invalid or too large".into()
             }
-            A::ComputeError(_) => "a function could not compute a value".into(),
+            A::ComputeError(m) => function_error(m).unwrap_or("a function could not compute a value").into(),
+            A::InvalidArgumentError(m) if is_decimal_overflow(m) => {
+                "a value does not fit the decimal type it is given (widen its precision, or use TRY_CAST)".into()
+            }
             A::MemoryError(_) => "the query needs more memory than this workspace allows".into(),
             _ => "the query failed while running".into(),
         },
@@ -122,10 +182,8 @@ pub fn running(e: &DataFusionError) -> String {
             "the extract could not be read; tell the data custodian".into()
         }
         DataFusionError::Execution(m) if m.contains("cancel") => "the query was cancelled".into(),
-        // Date and time functions quote the text or number they could not use.
-        DataFusionError::Execution(m) if m.starts_with("Error parsing timestamp") => {
-            "a value could not be converted to a date or time (check the format, or use TRY_CAST)".into()
-        }
+        // Functions quote the text or number they could not use.
+        DataFusionError::Execution(m) if let Some(says) = function_error(m) => says.into(),
         DataFusionError::Execution(m) if m.contains("out of range") => {
             "a value is out of range for the function given it (a month of 13, a day of 32)".into()
         }
@@ -142,6 +200,23 @@ pub fn running(e: &DataFusionError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_function_error_is_named_by_its_fixed_words_only() {
+        let says = |m: &str| running(&DataFusionError::Execution(m.into()));
+        assert!(says("Overflow happened on FACTORIAL(1971)").contains("overflowed"));
+        assert!(says("Failed to decode from hex: Invalid character 'K' at position 0").contains("decoded"));
+        // A value quoted after other words does not choose the kind, and is never shown.
+        let quoted = says("Date part 'Overflow happened on' not supported");
+        assert_eq!(quoted, "the query failed while running");
+        let wrapped = DataFusionError::ArrowError(
+            Box::new(arrow::error::ArrowError::ComputeError(
+                "Execution error: cannot take square root of a negative number".into(),
+            )),
+            None,
+        );
+        assert!(running(&wrapped).contains("outside its domain"));
+    }
 
     #[test]
     fn paths_are_scrubbed() {
