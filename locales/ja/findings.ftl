@@ -58,6 +58,7 @@ lineage-reason = { $why ->
     [window-untraceable] 結果のセルにまたがるウィンドウ関数をたどれません
     [aggregate-unreadable] 集計の式を読み取れませんでした
     [combines] 結果が集計を組み合わせており、その個人をまだたどれません
+    [subquery-value] 結果の値が個人の行を読むサブクエリから来ており、その個人を数える根拠がありません。結合として書くか、別のクエリで持ち出してください
     [record-rows] 結果は集計ではなく、1 件の記録につき 1 行です
     [no-person-table] クエリが個人についてのテーブルを読んでいません
     [grouped-by-person] 結果が個人の識別子でグループ化されています（1 人につき 1 グループ）

@@ -21,6 +21,7 @@
 use super::cell::{CellEvidence, Kind, Mode};
 use super::persons::PersonIndex;
 use super::sides::{SidesAt, SidesEvidence};
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::{Column, DFSchema, JoinType, Result as DfResult};
 use datafusion::logical_expr::expr::{AggregateFunction, ScalarFunction};
 use datafusion::logical_expr::utils::{grouping_set_to_exprlist, split_conjunction};
@@ -491,6 +492,31 @@ fn uses_of(e: &Expr, below: &DFSchema, uses: &[Vec<usize>]) -> Vec<usize> {
     d.into_iter().collect()
 }
 
+/// Whether a value of `plan` (a column, a group, an aggregate's argument, a window's) comes
+/// from a scalar subquery that reads persons' rows: that value is not the row's person's nor
+/// the cell's, and no evidence says whose it is (`SUM((SELECT year_of_birth FROM person WHERE
+/// person_id = 7))`, or the subquery shown beside the cells). Subqueries that only filter
+/// rows or cells (WHERE, HAVING, a join's condition), or that read no person table (a code
+/// list), are not values of persons.
+fn takes_subquery_values(plan: &LogicalPlan, tables: &PersonTables) -> bool {
+    // Its own subqueries included: a value of a code list's row can itself be a person's.
+    let reads_persons = |sub: &LogicalPlan| {
+        let mut reads = false;
+        let walked = sub.apply_with_subqueries(|node| {
+            reads |= matches!(node, LogicalPlan::TableScan(t) if tables.contains_key(t.table_name.table()));
+            Ok(if reads { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+        });
+        reads || walked.is_err()
+    };
+    let of_persons =
+        |e: &Expr| e.exists(|x| Ok(matches!(x, Expr::ScalarSubquery(q) if reads_persons(&q.subquery)))).unwrap_or(true);
+    plan.exists(|node| {
+        Ok(matches!(node, LogicalPlan::Projection(_) | LogicalPlan::Aggregate(_) | LogicalPlan::Window(_))
+            && node.expressions().iter().any(of_persons))
+    })
+    .unwrap_or(true)
+}
+
 /// Whether any node of `plan` is an aggregate.
 fn has_aggregate(plan: &LogicalPlan) -> bool {
     matches!(plan, LogicalPlan::Aggregate(_)) || plan.inputs().iter().any(|i| has_aggregate(i))
@@ -608,6 +634,9 @@ pub fn rewrite(
             Lineage::RowLevel(Reason::of("record-rows"))
         }));
     };
+    if takes_subquery_values(plan, tables) {
+        return Ok(plain(Lineage::Unknown(Reason::of("subquery-value"))));
+    }
     let traced = match trace(&aggregate.input, tables) {
         Ok(t) if t.person => t,
         Ok(_) => return Ok(plain(Lineage::Unknown(Reason::of("no-person-table")))),
