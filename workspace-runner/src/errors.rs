@@ -48,6 +48,17 @@ pub fn planning(e: &DataFusionError) -> String {
                 .trim_start_matches("Error during planning: ")
                 .trim_start_matches("Schema error: ")
                 .trim_start_matches("This feature is not implemented: ");
+            // These words are followed by DataFusion's dump of the expression.
+            if let Some(dump) = text.strip_prefix("Physical plan does not support logical expression") {
+                return if dump.contains("Subquery") || dump.contains("Exists") {
+                    "a subquery cannot be used in this place (use it in WHERE, or write it as a join)".into()
+                } else {
+                    "an expression of the query cannot run in this place".into()
+                };
+            }
+            if text.starts_with("GetFieldAccess not supported") {
+                return "this access to a field cannot run (use get_field on a struct)".into();
+            }
             // Planning can fold constants from the analyst's SQL; those are their own values,
             // but keep the message to its first line.
             scrub_paths(text.lines().next().unwrap_or("the query could not be planned"))
