@@ -7,9 +7,11 @@
 //! must be a plain query; `SQLOptions` checks the plan again behind it.
 
 use crate::EngineError;
+use crate::evidence::RESERVED_PREFIX;
 use datafusion::sql::parser::{DFParserBuilder, Statement as DfStatement};
 use datafusion::sql::sqlparser::ast::{Expr, Query, SetExpr, Statement, Visit, Visitor};
 use datafusion::sql::sqlparser::dialect::GenericDialect;
+use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
 use std::ops::ControlFlow;
 
 /// The longest SQL text accepted. Long flat expression chains and wide UNIONs take
@@ -63,7 +65,29 @@ pub fn check(sql: &str) -> Result<Box<Query>, EngineError> {
         DfStatement::Reset(_) => return Err(refused("RESET")),
     };
     check_query(&query)?;
+    check_names(sql)?;
     Ok(query)
+}
+
+/// Refuses a name (a column, an alias, a table) that begins as the evidence's own columns do.
+/// Read from the words of the SQL, so that every place a name can stand is covered; quoted
+/// names too, in any case; text in quotes ('...') is a value, not a name.
+fn check_names(sql: &str) -> Result<(), EngineError> {
+    let tokens = Tokenizer::new(&GenericDialect {}, sql)
+        .tokenize()
+        .map_err(|e| EngineError::Syntax(format!("syntax error: {}", e.message)))?;
+    for token in tokens {
+        if let Token::Word(w) = token
+            && w.value.to_ascii_lowercase().starts_with(RESERVED_PREFIX)
+        {
+            return Err(EngineError::Refused(format!(
+                "the name {} begins with {RESERVED_PREFIX}, which the platform keeps for the evidence's own columns; \
+                 choose another",
+                w.value
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn refused(what: &str) -> EngineError {
@@ -215,6 +239,11 @@ mod tests {
         "",
         "   ",
         "-- only a comment",
+        // Names the evidence's columns have: as an alias, a derived column, a quoted name.
+        "SELECT sex, COUNT(*) AS __tre_evidence_0 FROM person GROUP BY sex",
+        "SELECT COUNT(*) FROM (SELECT drug_exposure_id AS __tre_person FROM drug_exposure) t",
+        "SELECT COUNT(*) FROM (SELECT 1 AS x) \"__TRE_Person\"",
+        "WITH __tre_sides_0 AS (SELECT 1 AS x) SELECT * FROM __tre_sides_0",
     ];
 
     #[test]
@@ -235,6 +264,8 @@ mod tests {
             "WITH a AS (SELECT person_id FROM person) SELECT COUNT(*) FROM a",
             "SELECT 1 UNION ALL SELECT 2",
             "VALUES (1), (2)",
+            // In quotes it is a value, not a name; a name may contain it further in.
+            "SELECT '__tre_person' AS label, 1 AS my__tre_count",
         ] {
             check(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
         }

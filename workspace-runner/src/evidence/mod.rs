@@ -8,4 +8,4 @@ pub mod sides;
 
 pub use cell::{Facts, Mode, PersonSet};
 pub use persons::PersonIndex;
-pub use rewrite::{Aggregated, Lineage, Measure, PersonTables, Reason, Rewritten, rewrite};
+pub use rewrite::{Aggregated, Lineage, Measure, PersonTables, RESERVED_PREFIX, Reason, Rewritten, rewrite};

@@ -32,6 +32,9 @@ use datafusion::logical_expr::{
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+/// How the names of the columns the rewrite adds begin; the lockdown refuses names of the
+/// query's own that begin so, which would clash with them or pass for them.
+pub const RESERVED_PREFIX: &str = "__tre_";
 /// The column that carries each row's person.
 pub const PERSON: &str = "__tre_person";
 const PERSON_RIGHT: &str = "__tre_person_right";
