@@ -85,6 +85,7 @@ lineage-reason = { $why ->
     [window-untraceable] a window over the result's cells cannot be traced
     [aggregate-unreadable] an aggregate expression could not be read
     [combines] the result combines aggregates in a way whose persons cannot be traced yet
+    [no-statistic] the result shows groups but no aggregate of them, so the persons behind each group cannot be judged; add COUNT(*)
     [subquery-value] a value of the result comes from a subquery over persons' rows, whose persons no evidence counts; write it as a join, or release it from a query of its own
     [record-rows] the result has one row per record, not aggregates
     [no-person-table] the query reads no table about persons

@@ -759,6 +759,12 @@ pub fn rewrite(
         };
     }
     uses.truncate(visible);
+    // Groups shown without an aggregate of them (GROUP BY alone, or aggregates only in HAVING
+    // or ORDER BY): no cell would be judged, and the persons behind each group, one alone
+    // perhaps, would go out unjudged with its label.
+    if uses.iter().all(|u| u.is_empty()) {
+        return Ok(plain(Lineage::Unknown(Reason::of("no-statistic"))));
+    }
     let depends = uses
         .iter()
         .map(|u| u.iter().map(|a| measure_of[*a]).collect::<BTreeSet<usize>>().into_iter().collect())
