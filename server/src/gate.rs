@@ -171,6 +171,11 @@ pub fn judge(answer: &Answer, params: &Params) -> Judgement {
                     }
                 }
             }
+            // A column said to come from aggregates whose facts are not there is not judged:
+            // refused, never passed.
+            if evidence.is_none() {
+                return refused(crate::says!("gate-refused-uses"));
+            }
             cells.push(Cell {
                 group: group.clone(),
                 column: names[c].clone(),
@@ -185,6 +190,11 @@ pub fn judge(answer: &Answer, params: &Params) -> Judgement {
                 source,
             });
         }
+    }
+    // Rows without a single cell to judge (groups shown alone): whatever engine answered,
+    // a result the rules never saw does not pass.
+    if cells.is_empty() && !rows.is_empty() {
+        return refused(crate::says!("gate-refused-uses"));
     }
     full_cells(&mut cells);
     finish(cells)
@@ -832,6 +842,45 @@ mod tests {
         let j = mitigate(cube([0, 1, 6, 7], usize::MAX), mid, None).unwrap();
         let values: Vec<u64> = j.cells.iter().take(4).map(|c| c.value.as_u64().unwrap()).collect();
         assert_eq!(values, vec![0, 3, 3, 9]);
+    }
+
+    #[test]
+    fn a_result_the_rules_never_see_is_refused() {
+        use arrow::array::{ArrayRef, Int64Array, StringArray};
+        use arrow::datatypes::{DataType, Field, Schema};
+        use arrow::record_batch::RecordBatch;
+        use std::sync::Arc;
+        // A group shown alone: no column comes from an aggregate.
+        let schema = Arc::new(Schema::new(vec![Field::new("region", DataType::Utf8, true)]));
+        let column: ArrayRef = Arc::new(StringArray::from(vec!["Kyoto"]));
+        let alone = Answer {
+            schema: schema.clone(),
+            batches: vec![RecordBatch::try_new(schema, vec![column.clone()]).unwrap()],
+            truncated: false,
+            lineage: Lineage::Aggregate,
+            measures: vec![],
+            depends: vec![vec![]],
+            aggregates: vec![],
+            uses: vec![vec![]],
+            evidence: vec![vec![]],
+        };
+        assert_eq!(judge(&alone, &Params::default()).status, Status::Refused);
+        // A count said to come from an aggregate whose facts are missing.
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("region", DataType::Utf8, true),
+            Field::new("n", DataType::Int64, true),
+        ]));
+        let n: ArrayRef = Arc::new(Int64Array::from(vec![1]));
+        let without_facts = Answer {
+            schema: schema.clone(),
+            batches: vec![RecordBatch::try_new(schema, vec![column, n]).unwrap()],
+            measures: vec![Measure { functions: vec!["count".into()], distinct: false, of_person: false }],
+            depends: vec![vec![], vec![0]],
+            aggregates: vec![Aggregated { function: "count".into(), distinct: false, measure: 0 }],
+            uses: vec![vec![], vec![0]],
+            ..alone
+        };
+        assert_eq!(judge(&without_facts, &Params::default()).status, Status::Refused);
     }
 
     #[test]

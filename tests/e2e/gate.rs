@@ -147,6 +147,17 @@ async fn tre_gate_check_judges_every_cell_by_the_persons_behind_it() {
     assert!(v["reasons"][0].as_str().unwrap().starts_with("row-level"), "{all}");
     let (code, v, all) = check(&data, "DROP TABLE person", &[]).await;
     assert_eq!((code, v["status"].as_str()), (2, Some("refused")), "{all}");
+    // A person's value put beside the cells by a scalar subquery, and a group shown without
+    // an aggregate of it, have no persons the rules could judge: refused, with their reason.
+    for sql in [
+        "SELECT sex, COUNT(*) AS n, (SELECT year_of_birth FROM person WHERE person_id = 7) AS y \
+         FROM person GROUP BY sex",
+        "SELECT region FROM person WHERE person_id = 7 GROUP BY region",
+    ] {
+        let (code, v, all) = check(&data, sql, &[]).await;
+        assert_eq!((code, v["status"].as_str()), (2, Some("refused")), "{all}");
+        assert!(v["reasons"][0].as_str().unwrap().starts_with("unknown-lineage"), "{all}");
+    }
 
     // The ledger: a released output, then a re-run without three persons differs from it by
     // fewer than ten persons in every cell, and fails; the same output again does not.
