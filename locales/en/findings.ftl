@@ -69,6 +69,7 @@ gate-reason-suppressed = { $total } cells suppressed: { $primary } failing, { $s
 gate-refused-lineage = { finding-rule }: { lineage-reason }
 gate-refused-truncated = the result has more rows than a workspace shows; narrow the query
 gate-refused-no-rules = unknown-lineage: { $function } has no disclosure rules; it cannot be released
+gate-refused-hidden = { finding-rule }: { $function } chooses or orders the rows (in HAVING or ORDER BY) without being shown, and fails on a shown row, so which rows are shown tells of it; show it, or leave it out
 gate-refused-uses = unknown-lineage: the result does not say which aggregates its columns come from
 
 # Why a result is row-level or of unknown lineage (the workspace runner's codes).

@@ -42,6 +42,7 @@ gate-reason-suppressed = { $total } セルを秘匿：不合格の { $primary } 
 gate-refused-lineage = { finding-rule }：{ lineage-reason }
 gate-refused-truncated = 結果の行数がワークスペースで表示できる数を超えています。クエリで絞り込んでください
 gate-refused-no-rules = 由来不明：{ $function } には開示の規則がないため、持ち出せません
+gate-refused-hidden = { finding-rule }：{ $function } は表示されないまま行を選ぶか並べ（HAVING や ORDER BY）、表示される行で不合格になります。どの行が表示されるかでその値が分かるため、表示するか、外してください
 gate-refused-uses = 由来不明：結果のどの列がどの集計から来たのか分かりません
 
 # 結果が行単位または由来不明である理由（ワークスペースのランナーのコード）。

@@ -191,6 +191,22 @@ pub fn judge(answer: &Answer, params: &Params) -> Judgement {
             });
         }
     }
+    // Aggregates no shown column comes from (in HAVING, or ORDER BY with LIMIT) choose or
+    // order the rows: which rows are shown tells of them (HAVING MAX(year_of_birth) = 2020).
+    // Each is judged on every shown row, and a failing one refuses the result.
+    let shown: std::collections::BTreeSet<usize> = answer.uses.iter().flatten().copied().collect();
+    for (a, agg) in answer.aggregates.iter().enumerate().filter(|(a, _)| !shown.contains(a)) {
+        let Some(Ok(s)) = statistics.get(a) else { return refused(crate::says!("gate-refused-uses")) };
+        for r in 0..rows.len() {
+            let Some(facts) = answer.evidence.get(r).and_then(|cells| cells.get(agg.measure)) else {
+                return refused(crate::says!("gate-refused-uses"));
+            };
+            let findings = sdc::judge(*s, &evidence_of(facts), params);
+            if let Some(f) = findings.iter().find(|f| f.severity == Severity::Fail) {
+                return refused(crate::says!("gate-refused-hidden", rule = f.rule.name(), function = agg.function));
+            }
+        }
+    }
     // Rows without a single cell to judge (groups shown alone): whatever engine answered,
     // a result the rules never saw does not pass.
     if cells.is_empty() && !rows.is_empty() {

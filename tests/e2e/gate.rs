@@ -158,6 +158,15 @@ async fn tre_gate_check_judges_every_cell_by_the_persons_behind_it() {
         assert_eq!((code, v["status"].as_str()), (2, Some("refused")), "{all}");
         assert!(v["reasons"][0].as_str().unwrap().starts_with("unknown-lineage"), "{all}");
     }
+    // An aggregate that only chooses the rows is judged on each shown row: a maximum fails
+    // `extreme` and refuses the result; a count of a hundred persons a row does not.
+    let having = "SELECT sex, COUNT(*) AS n FROM person GROUP BY sex HAVING MAX(year_of_birth) > 1900";
+    let (code, v, all) = check(&data, having, &[]).await;
+    assert_eq!((code, v["status"].as_str()), (2, Some("refused")), "{all}");
+    assert!(v["reasons"][0].as_str().unwrap().starts_with("extreme: max chooses or orders the rows"), "{all}");
+    let having = "SELECT sex, AVG(year_of_birth) AS born FROM person GROUP BY sex HAVING COUNT(*) >= 10";
+    let (code, v, all) = check(&data, having, &[]).await;
+    assert_eq!((code, v["status"].as_str()), (0, Some("pass")), "{all}");
 
     // The ledger: a released output, then a re-run without three persons differs from it by
     // fewer than ten persons in every cell, and fails; the same output again does not.
