@@ -71,11 +71,11 @@ enum Command {
     Query {
         #[command(flatten)]
         query: QueryArgs,
-        /// Memory pool in bytes (beyond it, operators spill to disk).
-        #[arg(long, value_name = "BYTES")]
-        memory_limit: Option<usize>,
-        /// Wall-clock limit in seconds.
-        #[arg(long, value_name = "SECONDS")]
+        /// Memory pool in bytes (beyond it, operators spill to disk); at least 16 MiB.
+        #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(16 << 20..))]
+        memory_limit: Option<u64>,
+        /// Wall-clock limit in seconds; at least 1.
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
         time_limit: Option<u64>,
         /// json (default) or text.
         #[arg(long, default_value = "json", value_parser = ["json", "text"])]
@@ -211,14 +211,14 @@ enum AdminCommand {
 /// when it was refused, 1 otherwise.
 async fn query(
     args: QueryArgs,
-    memory_limit: Option<usize>,
+    memory_limit: Option<u64>,
     time_limit: Option<u64>,
     format: &str,
 ) -> anyhow::Result<ExitCode> {
     use tre_server::runner;
     let mut limits = workspace_runner::Limits::default();
     if let Some(m) = memory_limit {
-        limits.memory_bytes = m;
+        limits.memory_bytes = usize::try_from(m).context("--memory-limit is larger than this machine can address")?;
     }
     if let Some(t) = time_limit {
         limits.time = std::time::Duration::from_secs(t);
@@ -266,13 +266,26 @@ async fn run_once(args: QueryArgs, limits: workspace_runner::Limits, work: &Work
         (None, Some(f)) => std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?,
         (None, None) => anyhow::bail!("give --sql or --sql-file"),
     };
-    let mut named = Vec::new();
+    let mut named: Vec<(String, PathBuf)> = Vec::new();
     for t in &args.tables {
         let (name, path) = t.split_once('=').with_context(|| format!("--table {t}: write NAME=PATH"))?;
-        named.push((name.trim().to_string(), PathBuf::from(path.trim())));
+        let name = name.trim().to_string();
+        if named.iter().any(|(n, _)| *n == name) {
+            anyhow::bail!("--table {name} is given twice; give each table one name");
+        }
+        named.push((name, PathBuf::from(path.trim())));
     }
     Ok(match runner::describe_tables(&named, &args.person_id, &work.0.join("tables")).await {
-        Ok(described) => (described.clone(), runner::query_once(described, limits, &sql, &work.0.join("runner")).await),
+        Ok(described) => {
+            if described.iter().all(|t| t.person_column.is_none()) {
+                eprintln!(
+                    "tre: no table has a column {}: no row has a person, so aggregates are of unknown lineage \
+                     (name the person column with --person-id)",
+                    args.person_id
+                );
+            }
+            (described.clone(), runner::query_once(described, limits, &sql, &work.0.join("runner")).await)
+        }
         Err(e) => (vec![], Err(e)),
     })
 }

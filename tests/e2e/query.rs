@@ -82,5 +82,34 @@ async fn tre_query_runs_one_query_in_a_runner_and_prints_its_evidence() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // Arguments that cannot mean anything are refused before a runner starts, and a setup
+    // failure is said once: a table named twice, limits of nothing, a pool too small to hold
+    // the person index, a person column no table has.
+    let person = format!("person={}", data.join("person.parquet").display());
+    let run = |args: Vec<String>| async move {
+        let out = tre().arg("query").args(&args).output().await.unwrap();
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.code(), all)
+    };
+    let args = |extra: &[&str]| {
+        let mut a =
+            vec!["--table".to_string(), person.clone(), "--sql".into(), "SELECT COUNT(*) AS n FROM person".into()];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let (code, all) = run(args(&["--table", &person])).await;
+    assert!(code != Some(0) && all.contains("--table person is given twice"), "{all}");
+    for bad in [["--time-limit", "0"], ["--memory-limit", "1000"]] {
+        let (code, all) = run(args(&bad)).await;
+        assert!(code == Some(2) && all.contains(bad[0]) && all.contains("not in"), "{all}");
+    }
+    let (code, all) = run(args(&["--person-id", "region"])).await;
+    assert_eq!(code, Some(1), "{all}");
+    assert!(all.contains("the person column region of table person holds Utf8"), "{all}");
+    assert_eq!(all.matches("could not start").count(), 1, "{all}");
+    let (code, all) = run(args(&["--person-id", "pid"])).await;
+    assert_eq!(code, Some(0), "{all}");
+    assert!(all.contains("no table has a column pid") && all.contains("unknown-lineage"), "{all}");
     std::fs::remove_dir_all(&data).unwrap();
 }

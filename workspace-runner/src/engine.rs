@@ -281,8 +281,16 @@ impl Engine {
                     .await
                     .map_err(|_| EngineError::Setup(format!("table {} cannot be read", t.name)))?
                     .schema();
-                if schema.index_of(p).is_err() {
+                let Ok(field) = schema.field_with_name(p) else {
                     return Err(EngineError::Setup(format!("table {} has no person column {p}", t.name)));
+                };
+                // Pseudonyms are whole numbers: the person index holds them as such.
+                if !field.data_type().is_integer() {
+                    return Err(EngineError::Setup(format!(
+                        "the person column {p} of table {} holds {}, not whole numbers (pseudonyms)",
+                        t.name,
+                        field.data_type()
+                    )));
                 }
             }
         }

@@ -7,7 +7,7 @@ use std::io::BufRead;
 use std::sync::Arc;
 use workspace_runner::channel::Service;
 use workspace_runner::process::{Ready, RunnerConfig};
-use workspace_runner::{Engine, sandbox};
+use workspace_runner::{Engine, EngineError, sandbox};
 
 /// The one line the server reads. If the server is gone (its end of the pipe closed), there is
 /// no one to tell: the write fails quietly instead of panicking.
@@ -59,6 +59,8 @@ fn main() -> std::process::ExitCode {
     runtime.block_on(async move {
         let engine = match Engine::open(&config.tables, &config.spill_dir, config.limits.clone()).await {
             Ok(e) => e.with_executor(executor),
+            // The server says the engine could not start; the runner says why.
+            Err(EngineError::Setup(why)) => return fail(why, protections),
             Err(e) => return fail(e.to_string(), protections),
         };
         let listener = match tokio::net::UnixListener::bind(&config.socket) {
