@@ -191,8 +191,8 @@ pub fn judge(answer: &Answer, params: &Params) -> Judgement {
             });
         }
     }
-    // Aggregates no shown column comes from (in HAVING, or ORDER BY with LIMIT) choose or
-    // order the rows: which rows are shown tells of them (HAVING MAX(year_of_birth) = 2020).
+    // Aggregates no shown column comes from (in HAVING or ORDER BY) choose or order the
+    // rows: which rows are shown tells of them (HAVING MAX(year_of_birth) = 2020).
     // Each is judged on every shown row, and a failing one refuses the result.
     let shown: std::collections::BTreeSet<usize> = answer.uses.iter().flatten().copied().collect();
     for (a, agg) in answer.aggregates.iter().enumerate().filter(|(a, _)| !shown.contains(a)) {
