@@ -239,7 +239,7 @@ fn main() -> anyhow::Result<()> {
                     None => Ok(default),
                 }
             };
-            runtime.block_on(runner_bench(number("--persons", 475_000)?, number("--runs", 3)? as usize))
+            runtime.block_on(runner_bench(number("--persons", 475_000)?, number("--runs", 5)? as usize))
         }
         Some("gate") => {
             gate_bench();
