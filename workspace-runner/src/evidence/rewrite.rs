@@ -665,18 +665,7 @@ pub fn rewrite(
     let mut measures: Vec<Measure> = Vec::new();
     let mut aggregates: Vec<Aggregated> = Vec::new();
     let mut measure_of: Vec<usize> = Vec::new();
-    // Per position in the aggregate's expressions: the query's aggregate it is, or none for
-    // GROUPING(), which tells a subtotal's row from the others and reads no data: a label of
-    // the group, as the group's own columns are.
-    let mut aggregate_at: Vec<Option<usize>> = Vec::new();
     for (position, a) in aggregate.aggr_expr.iter().enumerate() {
-        if let Expr::AggregateFunction(f) = a.clone().unalias()
-            && f.func.name().eq_ignore_ascii_case("grouping")
-        {
-            aggregate_at.push(None);
-            continue;
-        }
-        aggregate_at.push(Some(aggregates.len()));
         if let Expr::AggregateFunction(f) = a.clone().unalias() {
             let name = f.func.name().to_lowercase();
             if name != "count" && f.params.args.iter().any(&identifying) {
@@ -730,7 +719,7 @@ pub fn rewrite(
     }
     // What each output column depends on, and the evidence columns' names, going up.
     let mut uses: Vec<Vec<usize>> = (0..aggregate.schema.fields().len())
-        .map(|i| if i < group_width { vec![] } else { aggregate_at[i - group_width].into_iter().collect() })
+        .map(|i| if i < group_width { vec![] } else { vec![i - group_width] })
         .collect();
     let names: Vec<String> = (0..measures.len()).map(|i| format!("{EVIDENCE_PREFIX}{i}")).collect();
     let mut current = new_aggregate;
