@@ -10,7 +10,7 @@ use crate::ledger::Ledger;
 use policy::sdc::{self, Evidence, Finding, Params, Rule, Severity, Statistic, Status};
 use roaring::RoaringBitmap;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use workspace_runner::evidence::sides::SIDE_PERSONS;
 use workspace_runner::evidence::{Aggregated, Facts, Lineage, Measure, PersonIndex};
 use workspace_runner::{Answer, EngineError};
@@ -194,7 +194,7 @@ pub fn judge(answer: &Answer, params: &Params) -> Judgement {
     // Aggregates no shown column comes from (in HAVING or ORDER BY) choose or order the
     // rows: which rows are shown tells of them (HAVING MAX(year_of_birth) = 2020).
     // Each is judged on every shown row, and a failing one refuses the result.
-    let shown: std::collections::BTreeSet<usize> = answer.uses.iter().flatten().copied().collect();
+    let shown: BTreeSet<usize> = answer.uses.iter().flatten().copied().collect();
     for (a, agg) in answer.aggregates.iter().enumerate().filter(|(a, _)| !shown.contains(a)) {
         let Some(Ok(s)) = statistics.get(a) else { return refused(crate::says!("gate-refused-uses")) };
         for r in 0..rows.len() {

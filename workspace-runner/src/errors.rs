@@ -129,6 +129,13 @@ fn is_decimal_overflow(m: &str) -> bool {
     m.contains(" to store in a Decimal")
 }
 
+/// A value outside what a function takes (a month of 13), however the function words it.
+const OUT_OF_RANGE: &str = "a value is out of range for the function given it (a month of 13, a day of 32)";
+/// A value past what its type holds, from an operator or a function.
+const OVERFLOWED: &str = "a calculation overflowed its type (cast to a wider type first)";
+/// A pattern that does not compile, from the planner, the regex crate or a function.
+const INVALID_REGEX: &str = "a regular expression is invalid or too large";
+
 /// What the functions' own errors mean, by how their texts begin (the texts go on to quote
 /// the values, and are never shown): the beginnings are the functions' fixed words, so that
 /// a value quoted later in a text cannot choose its kind.
@@ -137,14 +144,8 @@ const FUNCTION_ERRORS: &[(&[&str], &str)] = &[
         &["Error parsing timestamp"],
         "a value could not be converted to a date or time (check the format, or use TRY_CAST)",
     ),
-    (
-        &["Unable to parse date from", "Unable to parse time from"],
-        "a value is out of range for the function given it (a month of 13, a day of 32)",
-    ),
-    (
-        &["Overflow happened on", "date_bin timestamp value"],
-        "a calculation overflowed its type (cast to a wider type first)",
-    ),
+    (&["Unable to parse date from", "Unable to parse time from"], OUT_OF_RANGE),
+    (&["Overflow happened on", "date_bin timestamp value"], OVERFLOWED),
     (
         &["Input range of", "cannot take square root of a negative", "factorial of a negative"],
         "a function was given a value outside its domain (the square root of a negative number)",
@@ -177,10 +178,10 @@ pub fn running(e: &DataFusionError) -> String {
             A::CastError(_) | A::ParseError(_) => {
                 "a value could not be converted to the type the query asks for (use TRY_CAST to get NULL instead)".into()
             }
-            A::ArithmeticOverflow(_) => "a calculation overflowed its type (cast to a wider type first)".into(),
+            A::ArithmeticOverflow(_) => OVERFLOWED.into(),
             A::DivideByZero => "a division by zero (use NULLIF(divisor, 0))".into(),
             A::ComputeError(m) if m.to_lowercase().contains("regular expression") || m.contains("regex") => {
-                "a regular expression is invalid or too large".into()
+                INVALID_REGEX.into()
             }
             A::ComputeError(m) => function_error(m).unwrap_or("a function could not compute a value").into(),
             A::InvalidArgumentError(m) if is_decimal_overflow(m) => {
@@ -196,14 +197,14 @@ pub fn running(e: &DataFusionError) -> String {
         // Functions quote the text or number they could not use.
         DataFusionError::Execution(m) if let Some(says) = function_error(m) => says.into(),
         DataFusionError::Execution(m) if m.contains("out of range") => {
-            "a value is out of range for the function given it (a month of 13, a day of 32)".into()
+            OUT_OF_RANGE.into()
         }
         root if is_planning(root) => planning(root),
         // A pattern that does not compile, as the regex crate raised it (an external error,
         // under the planner's "Invalid regex" when it folds a constant) or as DataFusion words
         // it: the kind read from the whole chain's text, which is never shown. Last, so that a
         // value quoted in another error cannot make it look like one.
-        _ if e.to_string().to_lowercase().contains("regex") => "a regular expression is invalid or too large".into(),
+        _ if e.to_string().to_lowercase().contains("regex") => INVALID_REGEX.into(),
         _ => "the query failed while running".into(),
     }
 }
